@@ -1,0 +1,1 @@
+"""Paper-form template definitions and everything derived from them."""

@@ -1,0 +1,1 @@
+"""One module per paper form of the seed; each defines ``TEMPLATE``."""
