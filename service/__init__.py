@@ -1,0 +1,1 @@
+"""Client dossier (客户档案) service."""

@@ -1,0 +1,52 @@
+"""The HTTP API under /api/v1: flask-smorest blueprints, OpenAPI, docs page, errors, auth."""
+from __future__ import annotations
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, send_from_directory
+from flask_smorest import Api
+
+from . import auth, errors
+from .dossiers import blp as dossiers_blp
+from .templates import blp as templates_blp
+from .verify import blp as verify_blp
+
+API_BLUEPRINTS = (templates_blp, dossiers_blp, verify_blp)
+
+
+class DossierApi(Api):
+    """flask-smorest's Api with our one error shape instead of its own."""
+
+    def handle_http_exception(self, error):
+        return errors.http_error(error)
+
+
+def _docs_assets() -> Blueprint:
+    """Swagger UI from the installed package: the docs page loads nothing from a CDN."""
+    assets = Blueprint("docs_assets", __name__)
+
+    @assets.route("/api/v1/docs/assets/<path:filename>")
+    def docs_asset(filename):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+
+    return assets
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="客户档案服务 Client dossier service",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
+        API_SPEC_OPTIONS={"components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "dossier keys create --role ROLE"}}},
+            "security": [{"bearer": []}]},
+    )
+    api = DossierApi(app)
+    for blueprint in API_BLUEPRINTS:
+        blueprint.before_request(auth.authenticate)
+        api.register_blueprint(blueprint)
+    app.register_blueprint(_docs_assets())
+    errors.register(app)

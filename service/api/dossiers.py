@@ -1,0 +1,146 @@
+"""/api/v1/dossiers: create, read, list, update (If-Match), versions, entries, PDF."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.registry import get_template
+from service.dossiers import list_entries
+from service.masking import mask_document
+from service.printing import official_copy
+
+from .auth import require
+from .body import read_body, required_version
+from .errors import ApiError
+from .docs_schemas import Dossier, DossierInput, DossierPage, ErrorResponse, ListQuery
+from .responses import dossier_summary, dossier_view, etag_headers, json_response
+
+blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="客户档案")
+
+MAX_PAGE = 100
+
+
+def _service():
+    return current_app.extensions["dossier"].dossiers
+
+
+def _saved_response(saved, actor, status: int, extra_headers: dict | None = None) -> Response:
+    document = saved.document
+    view = dossier_view(document, get_template(document["template"]), actor)
+    view["warnings"] = saved.warnings
+    return json_response(view, status, {**etag_headers(document), **(extra_headers or {})})
+
+
+@blp.route("")
+class DossierCollection(MethodView):
+    @blp.arguments(ListQuery, location="query", as_kwargs=True)
+    @blp.response(200, DossierPage)
+    @blp.alt_response(400, schema=ErrorResponse)
+    def get(self, limit=20, cursor=None, **filters):
+        """List dossiers (filters, cursor pagination)"""
+        require("dossier.read")
+        if not 1 <= limit <= MAX_PAGE:
+            raise ApiError(400, "invalid_query", f"limit 应在 1 到 {MAX_PAGE} 之间", {"limit": ["超出范围"]})
+        items, next_cursor = _service().list(filters, limit, cursor)
+        return json_response({
+            "items": [dossier_summary(d, get_template(d["template"])) for d in items],
+            "next_cursor": next_cursor,
+        })
+
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": DossierInput},
+        "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+        "multipart/form-data": {"schema": {"type": "object"}},
+    }})
+    @blp.response(201, Dossier)
+    @blp.alt_response(400, schema=ErrorResponse)
+    def post(self):
+        """Create a dossier (JSON or web form)"""
+        actor = require("dossier.create")
+        saved = _service().create(read_body(request), actor)
+        location = url_for("dossiers.DossierItem", archive_no=saved.document["archive_no"])
+        return _saved_response(saved, actor, 201, {"Location": location})
+
+
+@blp.route("/<archive_no>")
+class DossierItem(MethodView):
+    @blp.response(200, Dossier)
+    @blp.alt_response(404, schema=ErrorResponse)
+    def get(self, archive_no):
+        """Read a dossier (its ETag is needed to change it)"""
+        actor = require("dossier.read")
+        document = _service().get(archive_no)
+        view = dossier_view(document, get_template(document["template"]), actor)
+        return json_response(view, 200, etag_headers(document))
+
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}],
+             requestBody={"required": True, "content": {"application/json": {"schema": DossierInput}}})
+    @blp.response(200, Dossier)
+    @blp.alt_response(412, schema=ErrorResponse)
+    @blp.alt_response(428, schema=ErrorResponse)
+    def patch(self, archive_no):
+        """Change a dossier (merge patch on data; null removes a field); a new version each time"""
+        actor = require("dossier.update")
+        version = required_version(request, archive_no)
+        saved = _service().update(archive_no, read_body(request), version, actor)
+        return _saved_response(saved, actor, 200)
+
+
+@blp.route("/<archive_no>/versions")
+@blp.response(200)
+def dossier_versions(archive_no):
+    """Every version of a dossier, oldest first"""
+    require("dossier.read")
+    versions = _service().versions(archive_no)
+    for v in versions:
+        v["links"] = {"self": url_for("dossiers.dossier_version", archive_no=archive_no, version=v["version"])}
+    return json_response({"archive_no": archive_no, "versions": versions})
+
+
+@blp.route("/<archive_no>/versions/<int:version>")
+@blp.response(200, Dossier)
+def dossier_version(archive_no, version):
+    """One earlier version, as it was saved"""
+    actor = require("dossier.read")
+    document = _service().get_version(archive_no, version)
+    return json_response(dossier_view(document, get_template(document["template"]), actor))
+
+
+@blp.route("/<archive_no>/entries/<block>", methods=["GET", "POST"])
+@blp.response(200)
+@blp.alt_response(201, schema=Dossier)
+def dossier_entries(archive_no, block):
+    """List or append records of a repeating block (visits, support records …); POST needs If-Match"""
+    if request.method == "GET":
+        actor = require("dossier.read")
+        document = _service().get(archive_no)
+        template = get_template(document["template"])
+        masked = mask_document(document, template, actor.can("confidential.read"))
+        table, entries = list_entries(template, masked, block)
+        return json_response({"archive_no": archive_no, "block": table.key, "label": table.label,
+                              "entries": entries})
+    actor = require("dossier.update")
+    version = required_version(request, archive_no)
+    saved = _service().append_entry(archive_no, block, read_body(request), version, actor)
+    return _saved_response(saved, actor, 201)
+
+
+@blp.route("/<archive_no>/pdf")
+@blp.response(200, content_type="application/pdf")
+@blp.alt_response(404, schema=ErrorResponse)
+def dossier_pdf(archive_no):
+    """The official archive copy (PDF/A-3b), optionally of an earlier ?version=N"""
+    actor = require("dossier.print")
+    version = request.args.get("version", type=int)
+    service = _service()
+    document = service.get_version(archive_no, version) if version else service.get(archive_no)
+    template = get_template(document["template"])
+    pdf = official_copy(document, template, actor)
+    filename = f"{template.title}-{archive_no}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"{archive_no}.pdf\"; filename*=UTF-8''{quote(filename)}",
+        **etag_headers(document),
+    })

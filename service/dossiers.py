@@ -1,0 +1,223 @@
+"""Dossier operations: create, update (new version each time), versions, entries.
+
+The only place that turns validated input into stored documents. Every change
+is a whole-document replace guarded by the version the caller saw (optimistic
+concurrency, DESIGN §3 实时性/准确性); storage never sees an array operator.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from schemas import completeness
+from schemas.model import Table, Template
+from schemas.registry import get_template
+from schemas.resolve import resolve
+from schemas.validation import (DossierInvalid, EnvelopeSchema, block_schema, extra_warnings,
+                                flatten_errors, load_data, load_dossier)
+from service.actors import Actor
+from service.render.fingerprint import document_hash
+from service.storage.errors import VersionConflict
+from marshmallow import ValidationError
+
+SYSTEM_FIELDS = ("archive_no", "version", "status", "completeness", "created_at", "created_by",
+                 "updated_at", "updated_by", "content_hash", "search_text", "extra", "entry_log")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+@dataclass
+class Saved:
+    document: dict
+    warnings: list[str]
+
+
+class DossierService:
+    def __init__(self, repository, clock=utcnow):
+        self.repository = repository
+        self.clock = clock
+
+    # -- reading -------------------------------------------------------------
+    def get(self, archive_no: str) -> dict:
+        return self.repository.get(archive_no)
+
+    def get_version(self, archive_no: str, version: int) -> dict:
+        return self.repository.get_version(archive_no, version)
+
+    def versions(self, archive_no: str) -> list[dict]:
+        self.repository.get(archive_no)  # 404 for an unknown dossier, not an empty list
+        return self.repository.list_versions(archive_no)
+
+    def list(self, filters: dict, limit: int, after: str | None):
+        return self.repository.list(filters, limit, after)
+
+    # -- writing -------------------------------------------------------------
+    def create(self, raw: dict, actor: Actor) -> Saved:
+        loaded = load_dossier(raw)
+        now = self.clock()
+        document = {
+            "archive_no": self.repository.next_archive_no(now.astimezone(SHANGHAI).year),
+            "template": loaded.template.name,
+            "version": 1,
+            "status": "active",
+            **_envelope_defaults(loaded.template, loaded.envelope),
+            "data": loaded.data,
+            "extra": loaded.extra,
+            "entry_log": [],
+            "created_at": now, "created_by": actor.id,
+            "updated_at": now, "updated_by": actor.id,
+        }
+        _derive(loaded.template, document)
+        self.repository.insert(document)
+        return Saved(document, loaded.warnings)
+
+    def update(self, archive_no: str, patch, expected_version: int, actor: Actor) -> Saved:
+        current = self.repository.get(archive_no)
+        _check_version(current, expected_version)
+        template = get_template(current["template"])
+        if not isinstance(patch, dict):
+            raise DossierInvalid({"_body": ["请求内容应为一个 JSON 对象"]})
+        errors: dict[str, list[str]] = {}
+        _reject_fixed_fields(current, patch, errors)
+        envelope = _load_envelope_patch(patch, errors)
+        data_patch = patch.get("data", {})
+        if not isinstance(data_patch, dict):
+            errors["data"] = ["data 应为一个对象"]
+            raise DossierInvalid(errors)
+        resolution = resolve(template, data_patch, keep_blank=True)
+        errors.update(resolution.errors)
+        merged = merge_patch(current["data"], resolution.values)
+        data, _ = load_data(template, merged, errors)
+        if errors:
+            raise DossierInvalid(errors)
+        document = {**current, **envelope, "data": data,
+                    "extra": _merge_extra(current.get("extra", []), resolution.extra)}
+        if "classification" in envelope:
+            document["classification"] = {**current.get("classification", {}), **envelope["classification"]}
+        return Saved(self._replace(template, document, current, actor), extra_warnings(resolution.extra))
+
+    def append_entry(self, archive_no: str, block: str, raw_row, expected_version: int, actor: Actor) -> Saved:
+        """Add one row to a repeating block (a visit, a support record ...) as a new version."""
+        current = self.repository.get(archive_no)
+        _check_version(current, expected_version)
+        template = get_template(current["template"])
+        table = entry_table(template, block)
+        if not isinstance(raw_row, dict):
+            raise DossierInvalid({"_body": [f"{table.label}：新记录应为一个对象"]})
+        resolution = resolve(template, {table.key: [raw_row]})
+        errors = dict(resolution.errors)
+        if table.key not in resolution.values and not errors:
+            errors["_body"] = [f"{table.label}：新记录没有填写任何内容"]
+        rows = list(current["data"].get(table.key, []))
+        rows += resolution.values.get(table.key, [])
+        data, _ = load_data(template, {**current["data"], table.key: rows}, errors)
+        if errors:
+            raise DossierInvalid(errors)
+        now = self.clock()
+        log = list(current.get("entry_log", []))
+        log.append({"block": table.key, "index": len(rows) - 1, "at": now, "by": actor.id,
+                    "version": current["version"] + 1})
+        document = {**current, "data": data, "entry_log": log,
+                    "extra": _merge_extra(current.get("extra", []), resolution.extra)}
+        return Saved(self._replace(template, document, current, actor, now), extra_warnings(resolution.extra))
+
+    def _replace(self, template, document, current, actor, now=None) -> dict:
+        now = now or self.clock()
+        document.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
+        _derive(template, document)
+        self.repository.replace(document, current["version"])
+        return document
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def entry_table(template: Template, block: str) -> Table:
+    for _section, path, item in template.walk():
+        if isinstance(item, Table) and len(path) == 1 and item.entry and block in (item.key, item.label):
+            return item
+    names = [f"{t.key}（{t.label}）" for _s, p, t in template.tables() if len(p) == 1 and t.entry]
+    raise DossierInvalid({"block": [f"“{block}”不是可追加记录的栏目，可用：{'、'.join(names) or '无'}"]},
+                         "没有这个记录栏目")
+
+
+def list_entries(template: Template, document: dict, block: str) -> tuple[Table, list[dict]]:
+    """Rows of a repeating block, each with when and by whom it was appended."""
+    table = entry_table(template, block)
+    stamps = {e["index"]: e for e in document.get("entry_log", []) if e["block"] == table.key}
+    return table, [{"index": i, "row": row, "added_at": stamps.get(i, {}).get("at"),
+                    "added_by": stamps.get(i, {}).get("by")}
+                   for i, row in enumerate(document["data"].get(table.key, []))]
+
+
+def merge_patch(target: dict, patch: dict) -> dict:
+    """RFC 7396 merge on canonical data: objects merge, lists replace, None removes."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_patch(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _check_version(current: dict, expected_version: int) -> None:
+    if current["version"] != expected_version:
+        raise VersionConflict(current["archive_no"], expected_version, current["version"])
+
+
+def _reject_fixed_fields(current: dict, patch: dict, errors: dict) -> None:
+    if "template" in patch and patch["template"] != current["template"]:
+        errors["template"] = ["档案模板不能更改；请新建档案"]
+    for name in sorted(set(patch) - {"template", "data", "classification", "confidentiality", "consent", "retention"}):
+        errors[name] = [f"“{name}”不能修改（由系统维护或不是档案字段）"]
+
+
+def _load_envelope_patch(patch: dict, errors: dict) -> dict:
+    fields = {k: patch[k] for k in ("classification", "confidentiality", "consent", "retention") if k in patch}
+    try:
+        envelope = EnvelopeSchema(partial=True).load(fields)
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages, ""))
+        return {}
+    envelope = {k: v for k, v in envelope.items() if k in fields}
+    if envelope.get("consent") and envelope["consent"].get("date"):
+        envelope["consent"]["date"] = envelope["consent"]["date"].isoformat()
+    return envelope
+
+
+def _envelope_defaults(template: Template, envelope: dict) -> dict:
+    return {
+        "classification": envelope.get("classification") or {},
+        "confidentiality": envelope.get("confidentiality", "normal"),
+        "consent": envelope.get("consent") or {"given": False, "scope": []},
+        "retention": envelope.get("retention") or {"years": template.retention_years},
+    }
+
+
+def _merge_extra(stored: list[dict], new: list[dict]) -> list[dict]:
+    replaced = {(e["path"], e["name"]) for e in new}
+    return [e for e in stored if (e["path"], e["name"]) not in replaced] + new
+
+
+def _derive(template: Template, document: dict) -> None:
+    """Fields computed from the content: completeness, search text, fingerprint."""
+    document["completeness"] = completeness.score(template, document["data"])
+    document["search_text"] = " ".join([document["archive_no"], *client_names(template, document["data"])])
+    document["content_hash"] = document_hash(document)
+
+
+def client_names(template: Template, data: dict) -> list[str]:
+    """The values that name the client (Template.name_fields), for search and lists."""
+    names = []
+    for path in template.name_fields:
+        value = data
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            names.append(value)
+    return names

@@ -1,0 +1,118 @@
+"""The printed layout of a dossier, as plain data for the Jinja templates.
+
+A generic walk over ``template.sections`` turns every section into a list of
+blocks the templates know how to draw:
+
+``Grid``       bordered label/value grid: two short fields a row, long labels and
+               long text full width, a Group as a titled run of rows;
+``TableBlock`` ruled table with a header row (repeated on every page), a Table;
+               ``fixed_rows`` become a row × column grid with every printed row
+               label present; nested tables print inside their row;
+``RowBlocks``  a Table with ``row_label`` (第一次沟通 ...): one titled block per row.
+
+Empty values stay in the layout as blank ruled space, as on the paper form.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+WIDE_LABEL = 8.5          # display width (CJK chars) above which a label gets a row of its own
+MARKS_MAX_CHOICES = 6     # choice fields with at most this many options print them all (□/■)
+MARKS_PAIR_WIDTH = 16     # options wider than this need a full row
+CHECKLIST_MIN = 3         # this many consecutive groups with the same fields print as one table
+CHECKLIST_HEADER = "项目"
+BLANK_TABLE_ROWS = 3      # ruled blank rows printed for an empty table
+TYPE_WEIGHT = {           # relative column widths in ruled tables
+    "longtext": 3.2, "text": 1.5, "email": 1.6, "id_card": 1.7, "phone": 1.3, "mobile": 1.3,
+    "date": 1.1, "partial_date": 1.0, "datetime": 1.3, "choice": 1.2, "multi_choice": 1.4,
+    "integer": 0.8, "number": 0.9, "percent": 0.8, "money": 1.1, "yesno": 0.7,
+}
+
+
+def display_width(text: str) -> float:
+    """Printed width in CJK character units (ASCII counts a little over half)."""
+    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+@dataclass
+class FieldCell:
+    key: str
+    label: str
+    text: str
+    type: str
+    marks: list[tuple[bool, str]] | None = None
+    other: str = ""
+
+    @property
+    def long(self) -> bool:
+        return self.type == "longtext"
+
+    @property
+    def width(self) -> float:
+        marks = sum(display_width(c) + 1.5 for _, c in self.marks or ())
+        return max(display_width(self.text), marks)
+
+
+@dataclass
+class GridRow:
+    kind: str                      # pair | single | wide | long | stacked | bare | title
+    cells: list[FieldCell] = dc_field(default_factory=list)
+    title: str = ""
+
+
+@dataclass
+class Grid:
+    rows: list[GridRow] = dc_field(default_factory=list)
+    kind: str = "grid"
+
+
+@dataclass
+class Column:
+    label: str
+    width: float                   # percent of the table width
+
+
+@dataclass
+class TableRow:
+    cells: list[str]
+    nested: list["TableBlock"] = dc_field(default_factory=list)
+
+
+@dataclass
+class TableBlock:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[TableRow]
+    fixed: bool = False
+    kind: str = "table"
+
+
+@dataclass
+class RowBlock:
+    title: str
+    blocks: list
+
+
+@dataclass
+class RowBlocks:
+    key: str
+    title: str
+    items: list[RowBlock]
+    kind: str = "rows"
+
+
+@dataclass
+class SectionView:
+    key: str
+    label: str
+    blocks: list
+
+
+def as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def as_rows(value: Any) -> list[dict]:
+    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []

@@ -1,0 +1,212 @@
+"""The generic walk: template sections + stored data → printable blocks (see ``view``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.model import Field, Group, Table, Template  # noqa: F401 (types)
+
+from .values import choice_marks, format_value, other_choice, row_title
+from .view import (
+    BLANK_TABLE_ROWS, CHECKLIST_HEADER, CHECKLIST_MIN, MARKS_MAX_CHOICES, MARKS_PAIR_WIDTH, TYPE_WEIGHT, WIDE_LABEL, Column,
+    FieldCell, Grid, GridRow, RowBlock, RowBlocks, SectionView, TableBlock, TableRow, as_dict,
+    as_rows, display_width,
+)
+
+
+class _GridBuilder:
+    """Packs field cells into grid rows: two short fields a row, long ones alone."""
+
+    def __init__(self):
+        self.grid = Grid()
+        self.pending: FieldCell | None = None
+
+    def add(self, cell: FieldCell) -> None:
+        kind = _row_kind(cell)
+        if kind == "pair" and self.pending is None:
+            self.pending = cell
+            return
+        if kind == "pair":
+            self.grid.rows.append(GridRow("pair", [self.pending, cell]))
+            self.pending = None
+            return
+        self._close_pending()
+        self.grid.rows.append(GridRow(kind, [cell]))
+
+    def title(self, title: str) -> None:
+        self._close_pending()
+        self.grid.rows.append(GridRow("title", title=title))
+
+    def flush(self) -> list[Grid]:
+        self._close_pending()
+        grid, self.grid = self.grid, Grid()
+        return [grid] if grid.rows else []
+
+    def _close_pending(self) -> None:
+        if self.pending is not None:
+            self.grid.rows.append(GridRow("single", [self.pending]))
+            self.pending = None
+
+
+def _row_kind(cell: FieldCell) -> str:
+    if not cell.label:
+        return "bare"
+    long_label = display_width(cell.label) > WIDE_LABEL
+    if cell.long:
+        return "stacked" if long_label else "long"
+    if long_label:
+        return "wide"
+    if cell.marks and cell.width > MARKS_PAIR_WIDTH:
+        return "single"
+    return "pair"
+
+
+class FormWalker:
+    """Walks one template over one document's data. Create one per render."""
+
+    def __init__(self, template: Template, document: dict[str, Any], skip_keys=()):
+        self.template = template
+        self.document = document
+        self.skip_keys = set(skip_keys)   # top-level fields printed elsewhere (signature lines)
+        self._last_item: int | None = None
+
+    def sections(self) -> list[SectionView]:
+        data = as_dict(self.document.get("data"))
+        views = []
+        for section in self.template.sections:
+            blocks = self.blocks(section.items, data, section.label, top=True)
+            if blocks:
+                views.append(SectionView(section.key, section.label, blocks))
+        return views
+
+    def blocks(self, items, values: dict, parent_label: str, top: bool = False) -> list:
+        out, grid = [], _GridBuilder()
+        for item in _checklists(items):
+            if isinstance(item, list):
+                out.extend(grid.flush())
+                out.append(self.checklist(item, values))
+            elif item.kind == "field":
+                if not (top and item.key in self.skip_keys):
+                    grid.add(self.cell(item, values.get(item.key), bare=item.label == parent_label))
+            elif item.kind == "group":
+                self._group(item, as_dict(values.get(item.key)), parent_label, grid, out)
+            else:
+                out.extend(grid.flush())
+                out.append(self.table(item, values.get(item.key), parent_label))
+        out.extend(grid.flush())
+        return out
+
+    def _group(self, group: Group, values: dict, parent_label: str, grid, out) -> None:
+        if group.label != parent_label or group.item is not None:
+            grid.title(self.numbered(group, group.label))
+        for child in group.fields:
+            if child.kind == "field":
+                grid.add(self.cell(child, values.get(child.key)))
+            else:  # not in the vocabulary today; print rather than drop
+                out.extend(grid.flush())
+                out.extend(self.blocks((child,), values, group.label))
+
+    def numbered(self, item, label: str) -> str:
+        """``1. 姓名`` for numbered forms, once per item number (3. 电话(公) … 电话(宅))."""
+        number = getattr(item, "item", None)
+        if not self.template.numbered or number is None or number == self._last_item:
+            return label
+        self._last_item = number
+        return f"{number}. {label}"
+
+    def cell(self, field: Field, value: Any, bare: bool = False) -> FieldCell:
+        """One label/value cell; ``bare`` drops a label that repeats its section heading."""
+        if field.type == "archive_no":
+            value = self.document.get("archive_no")
+        label = "" if bare and field.item is None else self.numbered(field, field.label)
+        cell = FieldCell(field.key, label, format_value(value), field.type)
+        choices = field.choices or (("是", "否") if field.type == "yesno" else ())
+        if field.type in ("choice", "multi_choice", "yesno") and 0 < len(choices) <= MARKS_MAX_CHOICES:
+            cell.marks = choice_marks(choices, value)
+            cell.other = other_choice(choices, value)
+        return cell
+
+    def table(self, table: Table, value: Any, parent_label: str):
+        rows = as_rows(value)
+        title = self.numbered(table, table.label) if table.label != parent_label else ""
+        if table.row_label:
+            return self._row_blocks(table, rows, title)
+        fields = [c for c in table.columns if c.kind == "field"]
+        nested = [c for c in table.columns if c.kind == "table"]
+        columns = _columns(fields, fixed=bool(table.fixed_rows))
+        if table.fixed_rows:
+            body = _fixed_rows(table, fields, rows)
+        else:
+            body = [self._row(fields, nested, row) for row in rows]
+            body += [TableRow([""] * len(fields)) for _ in range(BLANK_TABLE_ROWS if not rows else 0)]
+        return TableBlock(table.key, title, columns, body, fixed=bool(table.fixed_rows))
+
+    def checklist(self, groups: list[Group], values: dict) -> TableBlock:
+        """Three or more groups with the same fields (资料 received/date/copies/note): one table."""
+        fields = list(groups[0].fields)
+        first = max(min(max(display_width(g.label) for g in groups), 16) * 0.2, 1.8)
+        weights = [first] + [_weight(f) for f in fields]
+        total = sum(weights)
+        columns = [Column(CHECKLIST_HEADER, round(100 * weights[0] / total, 2))]
+        columns += [Column(f.label, round(100 * w / total, 2)) for f, w in zip(fields, weights[1:])]
+        rows = []
+        for group in groups:
+            row = as_dict(values.get(group.key))
+            rows.append(TableRow([self.numbered(group, group.label)] + [format_value(row.get(f.key)) for f in fields]))
+        return TableBlock(groups[0].key, "", columns, rows, fixed=True)
+
+    def _row(self, fields, nested, row: dict) -> TableRow:
+        cells = [format_value(row.get(f.key)) for f in fields]
+        inner = [self.table(t, row.get(t.key), "") for t in nested if as_rows(row.get(t.key))]
+        return TableRow(cells, inner)
+
+    def _row_blocks(self, table: Table, rows: list[dict], title: str) -> RowBlocks:
+        items = []
+        for n, row in enumerate(rows or [{}], start=1):
+            saved, self._last_item = self._last_item, None
+            items.append(RowBlock(row_title(table.row_label, n), self.blocks(table.columns, row, "")))
+            self._last_item = saved
+        return RowBlocks(table.key, title, items)
+
+
+def _checklists(items):
+    """``items`` with every run of ≥ CHECKLIST_MIN groups of identical fields as one list."""
+    run: list[Group] = []
+    for item in (*items, None):
+        if run and (item is None or item.kind != "group" or _shape(item) != _shape(run[0])):
+            yield from ([run] if len(run) >= CHECKLIST_MIN else run)
+            run = []
+        if item is not None and item.kind == "group" and all(f.kind == "field" for f in item.fields):
+            run.append(item)
+        elif item is not None:
+            yield item
+
+
+def _shape(group: Group) -> tuple:
+    return tuple((f.key, f.label) for f in group.fields)
+
+
+def _weight(field: Field) -> float:
+    return max(TYPE_WEIGHT.get(field.type, 1.2), min(display_width(field.label), 8) * 0.2)
+
+
+def _columns(fields, fixed: bool) -> list[Column]:
+    weights = [_weight(f) for f in fields]
+    if fixed and weights:
+        weights[0] = max(weights[0], 1.8)
+    total = sum(weights) or 1.0
+    return [Column(f.label, round(100 * w / total, 2)) for f, w in zip(fields, weights)]
+
+
+def _fixed_rows(table: Table, fields, rows: list[dict]) -> list[TableRow]:
+    """Every printed row label in order, filled from the row whose first column matches."""
+    first = fields[0].key if fields else None
+    by_label = {}
+    for row in rows:
+        by_label.setdefault(format_value(row.get(first)), row)
+    body = []
+    for label in table.fixed_rows:
+        row = by_label.pop(label, {})
+        body.append(TableRow([label] + [format_value(row.get(f.key)) for f in fields[1:]]))
+    for row in by_label.values():  # rows with a label the form does not print: keep, never drop
+        body.append(TableRow([format_value(row.get(f.key)) for f in fields]))
+    return body

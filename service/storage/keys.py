@@ -1,0 +1,62 @@
+"""API keys collection: only a hash of each secret is stored.
+
+A token reads ``dk_<key id>_<secret>``; the key id finds the record and the
+secret is compared by its SHA-256 hash in constant time, so a stolen database
+does not yield usable keys.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from .errors import NotFound
+
+COLLECTION = "api_keys"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyRepository:
+    def __init__(self, db: Any) -> None:
+        self.collection = db[COLLECTION]
+
+    def create(self, role: str, name: str, created_at) -> tuple[str, dict]:
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(24)
+        record = {"_id": key_id, "role": role, "name": name, "secret_hash": hash_secret(secret),
+                  "created_at": created_at, "revoked": False}
+        self.collection.insert_one(record)
+        return f"dk_{key_id}_{secret}", _public(record)
+
+    def authenticate(self, token: str) -> dict | None:
+        parts = token.split("_", 2)
+        if len(parts) != 3 or parts[0] != "dk" or not parts[1].isalnum():
+            return None
+        record = self.collection.find_one({"_id": parts[1]})
+        if not record or record.get("revoked"):
+            return None
+        if not hmac.compare_digest(record["secret_hash"], hash_secret(parts[2])):
+            return None
+        return _public(record)
+
+    def list(self) -> list[dict]:
+        return [_public(r) for r in self.collection.find({}).sort("created_at", 1)]
+
+    def revoke(self, key_id: str) -> None:
+        record = self.collection.find_one({"_id": key_id})
+        if record is None:
+            raise NotFound(key_id, "key")
+        record["revoked"] = True
+        self.collection.replace_one({"_id": key_id}, record)
+
+    def count(self) -> int:
+        return self.collection.count_documents({})
+
+
+def _public(record: dict) -> dict:
+    return {"id": record["_id"], "role": record["role"], "name": record.get("name", ""),
+            "created_at": record.get("created_at"), "revoked": record.get("revoked", False)}

@@ -1,0 +1,57 @@
+"""Shared fixtures: app on mongomock → client → API keys per role; the shared samples."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from service.app import create_app
+from service.dossiers import utcnow
+from service.storage.connection import open_mongomock
+from service.storage.keys import KeyRepository
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DOSSIER_SHARED_DIR", REPO.parent / "shared"))
+SHARED_SAMPLES = sorted((SHARED / "samples").glob("*.json"))
+OWN_SAMPLES = sorted((REPO / "samples").glob("*.json"))
+
+
+def load_sample(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def app(tmp_path):
+    store = open_mongomock()
+    app = create_app({"TESTING": True, "DATABASE": store.db, "DOSSIER_DATA_DIR": tmp_path})
+    yield app
+    store.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def key_for(app):
+    """key_for("clerk") → a fresh bearer token with that role."""
+    keys = KeyRepository(app.extensions["dossier"].repository.db)
+
+    def make(role: str) -> str:
+        token, _ = keys.create(role, f"test {role}", utcnow())
+        return token
+    return make
+
+
+@pytest.fixture
+def auth(key_for):
+    """Authorization headers for a role: auth("admin")."""
+    return lambda role="admin": {"Authorization": f"Bearer {key_for(role)}"}
+
+
+@pytest.fixture
+def admin(auth):
+    return auth("admin")
