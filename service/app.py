@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app.config["DOSSIER_DATA_DIR"])
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its per-step progress floods the log
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     services = _services(app)
     app.extensions["dossier"] = services
