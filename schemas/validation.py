@@ -175,6 +175,8 @@ _MARSHMALLOW_MESSAGES = {
     "Not a valid string.": "应为文本",
     "Not a valid boolean.": "应为 true 或 false",
     "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid datetime.": "时间格式不正确（ISO 8601，例如 2026-11-01T00:00:00+08:00）",
     "Not a valid list.": "应为列表",
     "Invalid input type.": "类型不正确",
     "Missing data for required field.": "必填项，不能为空",

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from schemas.registry import get_template
 from service.dossiers import list_entries
@@ -16,7 +17,7 @@ from .auth import require
 from .body import read_body, required_version
 from .errors import ApiError
 from .docs_schemas import Dossier, DossierInput, DossierPage, ErrorResponse, ListQuery
-from .responses import dossier_summary, dossier_view, etag_headers, json_response
+from .responses import SHANGHAI, dossier_summary, dossier_view, etag_headers, json_response
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="客户档案")
 
@@ -36,7 +37,7 @@ def _saved_response(saved, actor, status: int, extra_headers: dict | None = None
 
 @blp.route("")
 class DossierCollection(MethodView):
-    @blp.arguments(ListQuery, location="query", as_kwargs=True)
+    @blp.arguments(ListQuery, location="query", as_kwargs=True, unknown=RAISE)
     @blp.response(200, DossierPage)
     @blp.alt_response(400, schema=ErrorResponse)
     def get(self, limit=20, cursor=None, **filters):
@@ -44,6 +45,9 @@ class DossierCollection(MethodView):
         require("dossier.read")
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(400, "invalid_query", f"limit 应在 1 到 {MAX_PAGE} 之间", {"limit": ["超出范围"]})
+        since = filters.get("updated_since")
+        if since is not None and since.tzinfo is None:  # a clerk's wall-clock time is Beijing time
+            filters["updated_since"] = since.replace(tzinfo=SHANGHAI)
         items, next_cursor = _service().list(filters, limit, cursor)
         return json_response({
             "items": [dossier_summary(d, get_template(d["template"])) for d in items],

@@ -14,7 +14,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from schemas.registry import UnknownTemplate
-from schemas.validation import DossierInvalid
+from schemas.validation import DossierInvalid, flatten_errors
 from service.storage.errors import DuplicateKey, NotFound, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,12 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def http_error(exc: HTTPException) -> Response:
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if exc.code == 422 and messages:  # webargs could not parse query parameters
+        fields = {}
+        for location in messages.values():
+            fields.update(flatten_errors(location, ""))
+        return error_response(400, "invalid_query", "查询参数有误，请按提示修改", fields)
     code, message = HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.description or "请求失败"))
     response = error_response(exc.code or 500, code, message)
     if exc.code == 405 and getattr(exc, "valid_methods", None):

@@ -3,8 +3,9 @@
 It uses only operations the storage contract suite (``tests/storage``) proves on
 every backend (mongomock, the embedded nx-27017 server, MongoDB): ``insert_one``,
 ``find``/``find_one`` on ASCII paths, sort/limit, ``$regex``, ``$lt``/``$gte``,
-unique indexes, ``find_one_and_update`` with ``$inc`` + upsert (counters) and
-``replace_one`` filtered on ``_id`` and ``version``.
+unique indexes, ``find_one_and_update`` with ``$inc`` + upsert (counters),
+``replace_one`` filtered on ``_id`` and ``version``, and ``delete_many`` on an
+ASCII equality (destruction of a dossier's version snapshots, DESIGN §3 销毁).
 
 Why (DESIGN §4, nx-27017 0.8.1):
 - a change is a whole-document replace guarded by the version number, never
@@ -44,6 +45,7 @@ EQUALITY_FILTERS = {
     "industry": "classification.industry",
     "level": "classification.level",
     "status": "status",
+    "team": "team",
 }
 OTHER_FILTERS = {"q", "updated_since", "completeness_lt"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -86,6 +88,11 @@ class DossierRepository:
             except DuplicateKeyError:
                 continue
         raise StorageError(f"counter {name!r}: concurrent creation did not settle")
+
+    def last_sequence(self, name: str) -> int:
+        """The last value handed out by counter ``name`` (0 if never used); no increment."""
+        doc = self.counters.find_one({"_id": _check_str(name, "counter name")})
+        return int(doc["seq"]) if doc else 0
 
     def next_archive_no(self, year: int) -> str:
         """The next archive number of ``year``, e.g. ``KH-2026-000123``; never reused."""
@@ -164,6 +171,23 @@ class DossierRepository:
             raise NotFound(archive_no)
         return found
 
+    def find_version_by_hash(self, content_hash: str) -> dict[str, Any] | None:
+        """``{archive_no, version, status}`` of the snapshot whose content_hash is this, or None.
+
+        ``document.content_hash`` is an ASCII path, so the embedded server can query it.
+        """
+        snap = self.versions.find_one({"document.content_hash": _check_str(content_hash, "content_hash")})
+        if snap is None:
+            return None
+        current = self.dossiers.find_one({"_id": snap["archive_no"]}, {"status": 1})
+        return {"archive_no": snap["archive_no"], "version": snap["version"],
+                "status": (current or {}).get("status")}
+
+    def delete_versions(self, archive_no: str) -> int:
+        """Remove every version snapshot of a dossier (destruction); returns how many."""
+        result = self.versions.delete_many({"archive_no": _check_str(archive_no, "archive_no")})
+        return result.deleted_count
+
     def _snapshot(self, stored: Mapping[str, Any]) -> None:
         document = _strip_id(stored)
         snap = {
@@ -217,6 +241,21 @@ class DossierRepository:
         return self.dossiers.count_documents(build_query(filters))
 
     # -- generic helpers for other collections (e.g. an audit log) -------------
+
+    def put(self, collection: str, doc: Mapping[str, Any], expected_version: int | None) -> None:
+        """Insert (``expected_version`` None) or replace a document of ``collection`` whose
+        stored ``version`` is ``expected_version``; ``doc["version"]`` is the new one.
+        Raises DuplicateKey, NotFound or VersionConflict (the loans' state machine)."""
+        if expected_version is None:
+            return self.append(collection, doc)
+        coll = self.db[_check_name(collection)]
+        result = coll.replace_one({"_id": doc["_id"], "version": _check_version(expected_version, "version")},
+                                  dict(doc))
+        if result.matched_count == 0:
+            current = coll.find_one({"_id": doc["_id"]}, {"version": 1})
+            if current is None:
+                raise NotFound(str(doc["_id"]), what=collection)
+            raise VersionConflict(str(doc["_id"]), expected_version, current["version"])
 
     def append(self, collection: str, doc: Mapping[str, Any]) -> None:
         """Insert one document into ``collection``; raises DuplicateKey."""
