@@ -16,6 +16,8 @@ from .model import Field
 
 TEXT_LIMIT = 2_000
 LONGTEXT_LIMIT = 20_000
+MAX_EXACT_INT = 2**53 - 1   # integers beyond this lose precision in JSON clients and may not fit BSON
+MONEY_LIMIT = 30            # characters of a money amount ("3,600,000.00")
 
 
 def nfkc(value: str) -> str:
@@ -77,6 +79,8 @@ class Number(_Base):
             value = int(value)
         if self.spec.type == "percent" and not 0 <= value <= 100:
             self.fail("百分比应在 0 到 100 之间")
+        if isinstance(value, int) and abs(value) > MAX_EXACT_INT:  # BSON holds 64-bit ints only
+            self.fail("数值过大")
         return value
 
 
@@ -87,7 +91,7 @@ class Money(_Base):
     def _deserialize(self, value, attr, data, **kwargs):
         value = self.scalar(value)
         text = nfkc(str(value)).strip().removeprefix("¥").strip()
-        if not MONEY.fullmatch(text):
+        if len(text) > MONEY_LIMIT or not MONEY.fullmatch(text):
             self.fail(f"“{data_preview(text)}”不是有效金额（例如 3,600,000.00）")
         return text
 

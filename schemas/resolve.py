@@ -125,6 +125,8 @@ def _resolve_object(scope: Scope, raw: dict, out: dict, where: str, result: Reso
             _place(scope, item, path, name, value, out, where, result)
         elif norm(name) in scope.containers and isinstance(value, dict):
             _resolve_object(scope.containers[norm(name)], value, out, f"{where}.{name}", result)
+        elif norm(name) in scope.containers and not is_blank(value):
+            result.error(f"{where}.{name}", f"“{name}”是表上的一个部分，应为包含各项内容的对象")
         elif "." in name:
             result.error(f"{where}.{name}", f"“{name}”不是本表的字段（字段名中的“.”只用于写明序号或所属部分）")
         elif not is_blank(value):
@@ -215,4 +217,7 @@ def _safe_value(value, where: str, result: Resolution, depth: int) -> bool:
                 return False
     elif isinstance(value, list):
         return all(_safe_value(v, where, result, depth + 1) for v in value)
+    elif isinstance(value, int) and not -2**63 <= value < 2**63:  # BSON holds 64-bit ints only
+        result.error(where, "表外字段的数值过大")
+        return False
     return True

@@ -9,15 +9,29 @@ from dataclasses import dataclass
 
 ROLES = ("admin", "clerk", "viewer", "manager", "archivist", "auditor")
 
+# Scoped actions: "dossier.read.all" reads every dossier (without it, only the actor's
+# team's: managers); "dossier.update.any" changes any dossier (without it, only the
+# ones the actor created: clerks). "confidential.read" is the clearance that unmasks
+# confidential fields. Lending: clerk requests, manager or archivist approves or
+# refuses, archivist lends and takes back. Destruction, holds and retention changes
+# belong to the archivist; admin keeps keys and the data operations it always had, but
+# neither lends nor destroys (separation of duties).
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"dossier.read", "dossier.create", "dossier.update", "dossier.print",
-                        "confidential.read", "keys.manage"}),
-    "clerk": frozenset({"dossier.read", "dossier.create", "dossier.update", "dossier.print",
-                        "confidential.read"}),
-    "manager": frozenset({"dossier.read", "dossier.print", "confidential.read"}),
-    "archivist": frozenset({"dossier.read", "dossier.print", "confidential.read"}),
-    "viewer": frozenset({"dossier.read"}),
-    "auditor": frozenset(),
+    "admin": frozenset({"dossier.read", "dossier.read.all", "dossier.create", "dossier.update",
+                        "dossier.update.any", "dossier.print", "dossier.export", "dossier.import",
+                        "confidential.read",
+                        "consent.manage", "keys.manage", "settings.manage", "audit.read",
+                        "retention.read"}),
+    "clerk": frozenset({"dossier.read", "dossier.read.all", "dossier.create", "dossier.update",
+                        "dossier.import", "consent.manage", "loan.read", "loan.request"}),
+    "manager": frozenset({"dossier.read", "confidential.read", "loan.read",
+                          "loan.approve", "retention.read"}),
+    "archivist": frozenset({"dossier.read", "dossier.read.all", "dossier.update.any", "dossier.print",
+                            "dossier.export", "confidential.read", "consent.manage", "loan.read",
+                            "loan.approve", "loan.lend", "loan.return", "retention.read",
+                            "retention.manage", "dossier.destroy"}),
+    "viewer": frozenset({"dossier.read", "dossier.read.all"}),
+    "auditor": frozenset({"audit.read"}),
 }
 
 
@@ -26,6 +40,7 @@ class Actor:
     id: str          # API key id or user name; recorded as created_by / updated_by
     role: str
     name: str = ""
+    team: str | None = None  # the key's team (dossier keys create --team); dossiers record it
 
     def can(self, action: str) -> bool:
         return action in PERMISSIONS.get(self.role, frozenset())

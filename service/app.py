@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, redirect
+from flask import Flask, redirect, url_for
 
 from service import config
 from service.dossiers import DossierService
+from service.records.wiring import Records, build_records
 from service.storage.connection import Store, open_database
 from service.storage.keys import KeyRepository
 from service.storage.repository import DossierRepository
@@ -22,6 +23,12 @@ class Services:
     repository: DossierRepository
     keys: KeyRepository
     dossiers: DossierService
+    records: Records | None = None  # audit trail, loans, retention, copy serials (service/records)
+
+    @property
+    def audit(self):
+        """The AuditLog (service/records/audit.py) for export/import and web pages."""
+        return self.records.audit
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,9 +48,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from service import api
     api.init_app(app)
 
+    from service import web
+    web.init_app(app)
+
     @app.get("/")
     def index():
-        return redirect("/api/v1/docs")
+        return redirect(url_for("web.dossier_list"))  # the sign-in page when signed out
 
     return app
 
@@ -58,7 +68,8 @@ def _services(app: Flask) -> Services:
         db = store.db
     repository = DossierRepository(db)
     repository.ensure_indexes()
-    return Services(store, repository, KeyRepository(db), DossierService(repository))
+    dossiers = DossierService(repository)
+    return Services(store, repository, KeyRepository(db), dossiers, build_records(repository, dossiers))
 
 
 def _secret_key(data_dir: Path) -> str:

@@ -1,4 +1,4 @@
-"""The ``dossier`` command: serve, keys, render, import.
+"""The ``dossier`` command: serve, keys, render, import, export.
 
 Commands that need the store use MONGODB_URI when set; otherwise they join the
 embedded server a running ``dossier serve`` announced in the data directory
@@ -21,6 +21,8 @@ from pymongo.errors import PyMongoError
 from service import config
 from service.actors import ROLES, SYSTEM
 from service.dossiers import DossierService, utcnow
+from service.records.cli import register as register_records
+from service.records.wiring import build_records
 from service.storage.connection import Store, open_database
 from service.storage.keys import KeyRepository
 from service.storage.repository import DossierRepository
@@ -108,10 +110,11 @@ def keys():
 @keys.command("create")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", default="", help="Who or what uses the key.")
-def keys_create(role: str, name: str):
+@click.option("--team", default=None, help="The key's team: dossiers it creates record it; a manager reads only its team's.")
+def keys_create(role: str, name: str, team: str | None):
     """Create a key and print it (shown once)."""
     with open_store() as store:
-        token, record = KeyRepository(store.db).create(role, name, utcnow())
+        token, record = KeyRepository(store.db).create(role, name, utcnow(), team=team)
     click.echo(token)
     click.echo(f"id={record['id']} role={role}", err=True)
 
@@ -176,45 +179,94 @@ def _draft_document(path: Path) -> dict:
 # -- import -------------------------------------------------------------------
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_(file: Path):
-    """Create dossiers from FILE: one JSON dossier, a JSON array, or JSON Lines."""
-    from schemas.validation import DossierInvalid
+@click.option("--format", "fmt", type=click.Choice(("jsonl", "json", "csv", "xlsx")), default=None,
+              help="Default: from the suffix (.jsonl .json .csv .xlsx); JSON / JSON Lines otherwise.")
+@click.option("--template", default=None, help="Template of CSV/XLSX rows without a 模板 column.")
+@click.option("--mode", type=click.Choice(("best_effort", "all_or_nothing")), default="best_effort",
+              show_default=True, help="all_or_nothing: write nothing if any row is bad.")
+@click.option("--dry-run", is_flag=True, help="Validate and report only; write nothing.")
+def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_run: bool):
+    """Create or update dossiers from FILE: JSON (one or an array), JSON Lines, CSV or XLSX.
 
-    records = list(_read_records(file))
-    created = failed = 0
+    Rows carrying an archive number (档案编号) or external id (外部编号) update that
+    dossier (idempotent); the others create new ones.
+    """
+    from service.bulk.importer import Importer
+    from service.bulk.readers import format_for, read_rows
+
+    fmt = format_for(file, fmt) or "json"
     with open_store() as store:
         repository = DossierRepository(store.db)
         repository.ensure_indexes()
         service = DossierService(repository)
-        for number, record in records:
-            try:
-                saved = service.create(record, SYSTEM)
-            except DossierInvalid as exc:
-                failed += 1
-                click.echo(f"第 {number} 条：失败 {_format_invalid(exc)}", err=True)
-                continue
-            created += 1
-            click.echo(f"第 {number} 条：{saved.document['archive_no']}")
-            for warning in saved.warnings:
-                click.echo(f"  提示: {warning}", err=True)
-    click.echo(f"已创建 {created} 份，失败 {failed} 份")
-    sys.exit(1 if failed else 0)
+        build_records(repository, service)  # imported dossiers are audited like posted ones
+        report = Importer(service, SYSTEM, mode, dry_run).run(lambda: read_rows(file, fmt, template))
+    for row in report.rows:
+        _echo_import_row(row)
+    counts = report.summary()
+    click.echo(f"共 {counts['rows']} 行：新建 {counts['created']}，更新 {counts['updated']}，"
+               f"未变 {counts['unchanged']}，失败 {counts['invalid']}"
+               + (f"（试运行：将新建 {counts['would_create']}，将更新 {counts['would_update']}，未写入）" if dry_run else "")
+               + ("（全部或全不：因有错误，未写入任何档案）" if mode == "all_or_nothing" and not report.written
+                  and not dry_run else ""))
+    sys.exit(1 if report.failed else 0)
 
 
-def _read_records(file: Path):
-    text = file.read_bytes()
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    yield number, orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise click.ClickException(f"第 {number} 行不是有效的 JSON：{exc}") from None
+_STATUS_WORDS = {"created": "新建", "updated": "更新", "unchanged": "未变", "would_create": "将新建",
+                 "would_update": "将更新"}
+
+
+def _echo_import_row(row) -> None:
+    where = f"{row.sheet} " if row.sheet else ""
+    if row.status == "invalid":
+        reasons = "；".join(f"{e['field']}: {e['reason']}" for e in row.errors)
+        click.echo(f"{where}第 {row.row} 条：失败 {reasons}", err=True)
         return
-    yield from enumerate(value if isinstance(value, list) else [value], 1)
+    click.echo(f"{where}第 {row.row} 条：{' '.join(filter(None, [row.archive_no, _STATUS_WORDS[row.status]]))}")
+    for warning in row.warnings:
+        click.echo(f"  提示: {warning}", err=True)
+
+
+# -- export -------------------------------------------------------------------
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(("jsonl", "csv", "xlsx", "pdf-zip")), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--template", default=None, help="Required for CSV.")
+@click.option("--region", default=None)
+@click.option("--industry", default=None)
+@click.option("--level", default=None)
+@click.option("--status", default=None)
+@click.option("-q", "q", default=None, help="Client name or archive number contains.")
+@click.option("--updated-since", type=click.DateTime(), default=None, help="Beijing time.")
+@click.option("--completeness-lt", type=float, default=None)
+@click.option("--headers", type=click.Choice(("labels", "keys")), default="labels", show_default=True)
+@click.option("--workers", type=int, default=None, help="PDF processes (default: all cores).")
+def export(fmt: str, output: Path, headers: str, workers: int | None, **filters):
+    """Export the matching dossiers to OUTPUT (JSON Lines, CSV, XLSX or a ZIP of PDFs)."""
+    from rich.progress import Progress
+
+    from service.bulk import exporting
+
+    if filters["updated_since"] is not None:
+        filters["updated_since"] = filters["updated_since"].replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    filters = {k: v for k, v in filters.items() if v is not None}
+    base = os.environ.get("DOSSIER_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    with open_store() as store, Progress() as progress:
+        repository = DossierRepository(store.db)
+        task = progress.add_task("导出 export", total=repository.count(filters))
+        try:
+            selection = exporting.write_export(
+                repository, filters, SYSTEM, fmt, output, headers=headers, workers=workers,
+                verify_base=f"{base}/api/v1/verify/", on_item=lambda: progress.advance(task))
+        except exporting.ExportRefused as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"{output}：导出 {selection.exported} 份，因客户未同意导出而跳过 {selection.skipped} 份")
+    for skipped in selection.skipped_list:
+        click.echo(f"  跳过 {skipped['archive_no']}：{skipped['reason']}", err=True)
 
 
 def _format_invalid(exc) -> str:
     return "；".join(f"{path}: {'，'.join(messages)}" for path, messages in exc.fields.items())
+
+
+register_records(main, lambda: open_store())  # audit, loans, retention, destroy, certificate

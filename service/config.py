@@ -13,5 +13,6 @@ def from_environment() -> dict:
         "DOSSIER_DB_NAME": env.get("DOSSIER_DB_NAME", "dossiers"),
         "DOSSIER_PUBLIC_URL": env.get("DOSSIER_PUBLIC_URL", "").rstrip("/"),
         "MAX_CONTENT_LENGTH": int(env.get("DOSSIER_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
+        "MAX_IMPORT_BYTES": int(env.get("DOSSIER_MAX_IMPORT_BYTES", str(256 * 1024 * 1024))),
         "SECRET_KEY": env.get("DOSSIER_SECRET_KEY") or None,
     }

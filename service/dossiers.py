@@ -16,12 +16,16 @@ from schemas.resolve import resolve
 from schemas.validation import (DossierInvalid, EnvelopeSchema, block_schema, extra_warnings,
                                 flatten_errors, load_data, load_dossier)
 from service.actors import Actor
+from service.masking import restore_masked
+from service.records.access import check_owner
+from service.records.errors import Destroyed
 from service.render.fingerprint import document_hash
-from service.storage.errors import VersionConflict
+from service.storage.errors import NotFound, VersionConflict
 from marshmallow import ValidationError
 
 SYSTEM_FIELDS = ("archive_no", "version", "status", "completeness", "created_at", "created_by",
-                 "updated_at", "updated_by", "content_hash", "search_text", "extra", "entry_log")
+                 "updated_at", "updated_by", "content_hash", "search_text", "extra", "entry_log",
+                 "team", "hold", "activity_at", "destruction", "external_id")
 
 
 def utcnow() -> dt.datetime:
@@ -35,15 +39,22 @@ class Saved:
 
 
 class DossierService:
-    def __init__(self, repository, clock=utcnow):
+    def __init__(self, repository, clock=utcnow, audit=None):
         self.repository = repository
         self.clock = clock
+        self.audit = audit  # service.records.audit.AuditLog; None records nothing
+
+    def _record(self, actor, action, document, details=None) -> None:
+        if self.audit is not None:
+            self.audit.record(actor, action, document["archive_no"], document["version"], details)
 
     # -- reading -------------------------------------------------------------
     def get(self, archive_no: str) -> dict:
         return self.repository.get(archive_no)
 
     def get_version(self, archive_no: str, version: int) -> dict:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise NotFound(f"{archive_no} v{version}", what="version")  # versions start at 1
         return self.repository.get_version(archive_no, version)
 
     def versions(self, archive_no: str) -> list[dict]:
@@ -54,7 +65,8 @@ class DossierService:
         return self.repository.list(filters, limit, after)
 
     # -- writing -------------------------------------------------------------
-    def create(self, raw: dict, actor: Actor) -> Saved:
+    def create(self, raw: dict, actor: Actor, external_id: str | None = None) -> Saved:
+        """A new dossier; ``external_id`` (the source system's id, bulk import) is kept for upserts."""
         loaded = load_dossier(raw)
         now = self.clock()
         document = {
@@ -66,15 +78,22 @@ class DossierService:
             "data": loaded.data,
             "extra": loaded.extra,
             "entry_log": [],
+            "team": actor.team,
+            "activity_at": now,  # last change of content: retention counts from here (records/retention.py)
             "created_at": now, "created_by": actor.id,
             "updated_at": now, "updated_by": actor.id,
         }
+        if external_id:
+            document["external_id"] = external_id
+        if loaded.envelope.get("consent"):
+            _stamp_refusal(document["consent"], now)
         _derive(loaded.template, document)
         self.repository.insert(document)
+        self._record(actor, "dossier.create", document, {"template": document["template"]})
         return Saved(document, loaded.warnings)
 
     def update(self, archive_no: str, patch, expected_version: int, actor: Actor) -> Saved:
-        current = self.repository.get(archive_no)
+        current = self.writable(archive_no, actor)
         _check_version(current, expected_version)
         template = get_template(current["template"])
         if not isinstance(patch, dict):
@@ -82,6 +101,9 @@ class DossierService:
         errors: dict[str, list[str]] = {}
         _reject_fixed_fields(current, patch, errors)
         envelope = _load_envelope_patch(patch, errors)
+        for key in ("consent", "retention"):  # null resets to the default, never leaves null behind
+            if key in envelope and envelope[key] is None:
+                envelope[key] = _envelope_defaults(template, {})[key]
         data_patch = patch.get("data", {})
         if not isinstance(data_patch, dict):
             errors["data"] = ["data 应为一个对象"]
@@ -89,18 +111,24 @@ class DossierService:
         resolution = resolve(template, data_patch, keep_blank=True)
         errors.update(resolution.errors)
         merged = merge_patch(current["data"], resolution.values)
+        if not actor.can("confidential.read"):  # a form posted back with *** keeps the stored value
+            merged = restore_masked(template, merged, current["data"])
         data, _ = load_data(template, merged, errors)
         if errors:
             raise DossierInvalid(errors)
-        document = {**current, **envelope, "data": data,
+        document = {**current, **envelope, "data": data, "activity_at": self.clock(),
                     "extra": _merge_extra(current.get("extra", []), resolution.extra)}
+        if envelope.get("consent"):
+            _stamp_refusal(document["consent"], self.clock())
         if "classification" in envelope:
             document["classification"] = {**current.get("classification", {}), **envelope["classification"]}
-        return Saved(self._replace(template, document, current, actor), extra_warnings(resolution.extra))
+        saved = self._replace(template, document, current, actor)
+        self._record(actor, "dossier.update", saved, changed_keys(current, saved))
+        return Saved(saved, extra_warnings(resolution.extra))
 
     def append_entry(self, archive_no: str, block: str, raw_row, expected_version: int, actor: Actor) -> Saved:
         """Add one row to a repeating block (a visit, a support record ...) as a new version."""
-        current = self.repository.get(archive_no)
+        current = self.writable(archive_no, actor)
         _check_version(current, expected_version)
         template = get_template(current["template"])
         table = entry_table(template, block)
@@ -119,9 +147,24 @@ class DossierService:
         log = list(current.get("entry_log", []))
         log.append({"block": table.key, "index": len(rows) - 1, "at": now, "by": actor.id,
                     "version": current["version"] + 1})
-        document = {**current, "data": data, "entry_log": log,
+        document = {**current, "data": data, "entry_log": log, "activity_at": now,
                     "extra": _merge_extra(current.get("extra", []), resolution.extra)}
-        return Saved(self._replace(template, document, current, actor, now), extra_warnings(resolution.extra))
+        saved = self._replace(template, document, current, actor, now)
+        self._record(actor, "entry.append", saved, {"block": table.key, "index": len(rows) - 1})
+        return Saved(saved, extra_warnings(resolution.extra))
+
+    def writable(self, archive_no: str, actor: Actor) -> dict:
+        """The current dossier if ``actor`` may change it: not destroyed, and its own for clerks."""
+        current = self.repository.get(archive_no)
+        if current.get("status") == "destroyed":
+            raise Destroyed(f"档案 {archive_no} 已销毁，不能再修改")
+        check_owner(actor, current)
+        return current
+
+    def replace_envelope(self, current: dict, changes: dict, actor: Actor) -> dict:
+        """A new version with envelope fields (consent, retention, hold …) replaced; for records/."""
+        template = get_template(current["template"])
+        return self._replace(template, {**current, **changes}, current, actor)
 
     def _replace(self, template, document, current, actor, now=None) -> dict:
         now = now or self.clock()
@@ -152,6 +195,17 @@ def list_entries(template: Template, document: dict, block: str) -> tuple[Table,
                    for i, row in enumerate(document["data"].get(table.key, []))]
 
 
+UNTRACKED = {"version", "updated_at", "updated_by", "activity_at", "completeness", "content_hash", "search_text"}
+
+
+def changed_keys(before: dict, after: dict) -> dict:
+    """Which top-level fields (and top-level data keys) differ: keys only, never values (audit)."""
+    fields = sorted(k for k in set(before) | set(after)
+                    if k not in UNTRACKED and before.get(k) != after.get(k))
+    old, new = before.get("data") or {}, after.get("data") or {}
+    return {"changed": fields, "data_keys": sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))}
+
+
 def merge_patch(target: dict, patch: dict) -> dict:
     """RFC 7396 merge on canonical data: objects merge, lists replace, None removes."""
     merged = dict(target)
@@ -180,7 +234,7 @@ def _reject_fixed_fields(current: dict, patch: dict, errors: dict) -> None:
 def _load_envelope_patch(patch: dict, errors: dict) -> dict:
     fields = {k: patch[k] for k in ("classification", "confidentiality", "consent", "retention") if k in patch}
     try:
-        envelope = EnvelopeSchema(partial=True).load(fields)
+        envelope = EnvelopeSchema().load(fields)  # not partial: a replaced consent/retention must be whole
     except ValidationError as exc:
         errors.update(flatten_errors(exc.messages, ""))
         return {}
@@ -197,6 +251,12 @@ def _envelope_defaults(template: Template, envelope: dict) -> dict:
         "consent": envelope.get("consent") or {"given": False, "scope": []},
         "retention": envelope.get("retention") or {"years": template.retention_years},
     }
+
+
+def _stamp_refusal(consent: dict, now: dt.datetime) -> None:
+    """An explicit "given": false is a refusal on record (dated), unlike no consent at all."""
+    if consent.get("given") is False and not consent.get("date"):
+        consent["date"] = now.astimezone(SHANGHAI).date().isoformat()
 
 
 def _merge_extra(stored: list[dict], new: list[dict]) -> list[dict]:

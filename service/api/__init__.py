@@ -6,15 +6,22 @@ from flask import Blueprint, Flask, send_from_directory
 from flask_smorest import Api
 
 from . import auth, errors
+from .bulk import blp as bulk_blp
+from .docs_schemas import ErrorResponse
 from .dossiers import blp as dossiers_blp
+from .records import blp as records_blp
 from .templates import blp as templates_blp
 from .verify import blp as verify_blp
 
-API_BLUEPRINTS = (templates_blp, dossiers_blp, verify_blp)
+API_BLUEPRINTS = (templates_blp, dossiers_blp, verify_blp, records_blp, bulk_blp)
+for _blueprint in API_BLUEPRINTS:  # once, at import: a blueprint cannot be set up again after its first app
+    _blueprint.before_request(auth.authenticate)
 
 
 class DossierApi(Api):
     """flask-smorest's Api with our one error shape instead of its own."""
+
+    ERROR_SCHEMA = ErrorResponse  # documents {"error": {"code", "message", "fields"}}, what we answer
 
     def handle_http_exception(self, error):
         return errors.http_error(error)
@@ -46,7 +53,6 @@ def init_app(app: Flask) -> None:
     )
     api = DossierApi(app)
     for blueprint in API_BLUEPRINTS:
-        blueprint.before_request(auth.authenticate)
         api.register_blueprint(blueprint)
     app.register_blueprint(_docs_assets())
     errors.register(app)

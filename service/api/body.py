@@ -42,6 +42,7 @@ def read_body(request: Request) -> object:
 
 
 def _read_json(raw: bytes) -> object:
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark (Windows editors) is not content
     if not raw.strip():
         raise ApiError(400, "empty_body", "请求内容为空")
     try:
@@ -79,7 +80,7 @@ def _check_text(text: str, form: bool = False) -> None:
 
 def _parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
     try:
-        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "invalid_utf8", "表单内容不是有效的 UTF-8 编码") from None
     for key, value in pairs:
@@ -113,24 +114,46 @@ def form_to_object(pairs: list[tuple[str, str]]) -> dict:
 
 
 def _set_path(target: dict, name: str, value) -> None:
+    """Set ``value`` at an ASCII key path; a path that clashes with another form name is a 400."""
     segments = [int(i) if i else key for i, key in _SEGMENT.findall(name)]
+
+    def clash():
+        return ApiError(400, "conflicting_names", f"表单字段“{name}”与同一表单中的其他字段名冲突",
+                        {name: ["同一位置既有单个值又有下级内容"]})
+
+    if not segments:
+        raise clash()
     node = target
     for segment, following in zip(segments, segments[1:]):
-        container = [] if isinstance(following, int) else {}
+        container_type = list if isinstance(following, int) else dict
         if isinstance(segment, int):
+            if not isinstance(node, list):
+                raise clash()
             if segment > 500:
                 raise ApiError(400, "too_many_rows", "表格行数过多")
             while len(node) <= segment:
-                node.append({} if not isinstance(following, int) else [])
+                node.append(container_type())
             node = node[segment]
         else:
-            node = node.setdefault(segment, container)
+            if not isinstance(node, dict):
+                raise clash()
+            node = node.setdefault(segment, container_type())
+        if not isinstance(node, container_type):
+            raise clash()
     last = segments[-1]
     if isinstance(last, int):
+        if not isinstance(node, list):
+            raise clash()
+        if last > 500:
+            raise ApiError(400, "too_many_rows", "表格行数过多")
         while len(node) <= last:
             node.append(None)
+        if isinstance(node[last], (dict, list)):
+            raise clash()
         node[last] = value
     else:
+        if not isinstance(node, dict) or isinstance(node.get(last), (dict, list)):
+            raise clash()
         node[last] = value
 
 

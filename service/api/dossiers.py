@@ -10,8 +10,11 @@ from marshmallow import RAISE
 
 from schemas.registry import get_template
 from service.dossiers import list_entries
-from service.masking import mask_document
+from service.masking import has_confidential_values, mask_document
 from service.printing import official_copy
+from service.records.access import check_read, read_scope
+from service.records.consent import require_consent
+from service.records.errors import Destroyed
 
 from .auth import require
 from .body import read_body, required_version
@@ -28,6 +31,19 @@ def _service():
     return current_app.extensions["dossier"].dossiers
 
 
+def _records():
+    return current_app.extensions["dossier"].records
+
+
+def _readable(actor, document: dict) -> dict:
+    """Refuse dossiers outside the actor's team; audit a cleared read of confidential values."""
+    check_read(actor, document)
+    template = get_template(document["template"])
+    if actor.can("confidential.read") and has_confidential_values(document, template):
+        _records().audit.record(actor, "confidential.read", document["archive_no"], document["version"])
+    return document
+
+
 def _saved_response(saved, actor, status: int, extra_headers: dict | None = None) -> Response:
     document = saved.document
     view = dossier_view(document, get_template(document["template"]), actor)
@@ -42,7 +58,8 @@ class DossierCollection(MethodView):
     @blp.alt_response(400, schema=ErrorResponse)
     def get(self, limit=20, cursor=None, **filters):
         """List dossiers (filters, cursor pagination)"""
-        require("dossier.read")
+        actor = require("dossier.read")
+        filters.update(read_scope(actor))
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(400, "invalid_query", f"limit 应在 1 到 {MAX_PAGE} 之间", {"limit": ["超出范围"]})
         since = filters.get("updated_since")
@@ -76,8 +93,11 @@ class DossierItem(MethodView):
     def get(self, archive_no):
         """Read a dossier (its ETag is needed to change it)"""
         actor = require("dossier.read")
-        document = _service().get(archive_no)
+        document = _readable(actor, _service().get(archive_no))
         view = dossier_view(document, get_template(document["template"]), actor)
+        if document.get("status") != "destroyed":
+            view["loan"] = _records().loans.holder(archive_no)  # who holds the paper dossier now
+            view["retention_status"] = _records().retention.status(document)
         return json_response(view, 200, etag_headers(document))
 
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}],
@@ -97,7 +117,8 @@ class DossierItem(MethodView):
 @blp.response(200)
 def dossier_versions(archive_no):
     """Every version of a dossier, oldest first"""
-    require("dossier.read")
+    actor = require("dossier.read")
+    check_read(actor, _service().get(archive_no))
     versions = _service().versions(archive_no)
     for v in versions:
         v["links"] = {"self": url_for("dossiers.dossier_version", archive_no=archive_no, version=v["version"])}
@@ -109,7 +130,8 @@ def dossier_versions(archive_no):
 def dossier_version(archive_no, version):
     """One earlier version, as it was saved"""
     actor = require("dossier.read")
-    document = _service().get_version(archive_no, version)
+    check_read(actor, _service().get(archive_no))
+    document = _readable(actor, _service().get_version(archive_no, version))
     return json_response(dossier_view(document, get_template(document["template"]), actor))
 
 
@@ -120,7 +142,7 @@ def dossier_entries(archive_no, block):
     """List or append records of a repeating block (visits, support records …); POST needs If-Match"""
     if request.method == "GET":
         actor = require("dossier.read")
-        document = _service().get(archive_no)
+        document = _readable(actor, _service().get(archive_no))
         template = get_template(document["template"])
         masked = mask_document(document, template, actor.can("confidential.read"))
         table, entries = list_entries(template, masked, block)
@@ -140,11 +162,17 @@ def dossier_pdf(archive_no):
     actor = require("dossier.print")
     version = request.args.get("version", type=int)
     service = _service()
-    document = service.get_version(archive_no, version) if version else service.get(archive_no)
+    current = service.get(archive_no)
+    check_read(actor, current)
+    if current.get("status") == "destroyed":
+        raise Destroyed(f"档案 {archive_no} 已销毁，不能打印")
+    require_consent(current, "print")  # the current consent rules every version: withdrawal is immediate
+    document = service.get_version(archive_no, version) if version is not None else current
     template = get_template(document["template"])
-    pdf = official_copy(document, template, actor)
+    serial = _records().copies.issue(document, actor)
+    pdf = official_copy(document, template, actor, serial=serial)
     filename = f"{template.title}-{archive_no}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename=\"{archive_no}.pdf\"; filename*=UTF-8''{quote(filename)}",
-        **etag_headers(document),
+        **etag_headers(document), "X-Copy-Serial": serial,
     })

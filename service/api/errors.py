@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.registry import UnknownTemplate
 from schemas.validation import DossierInvalid, flatten_errors
+from service.records.errors import RecordsError
 from service.storage.errors import DuplicateKey, NotFound, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -77,9 +78,14 @@ def register(app: Flask) -> None:
     def _unknown_template(exc: UnknownTemplate):
         return error_response(404, "unknown_template", f"没有名为“{exc.name}”的档案模板")
 
+    @app.errorhandler(RecordsError)
+    def _records(exc: RecordsError):  # ConsentRequired/AccessDenied 403, LoanStateError/NotExpired/OnHold 409
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound):
-        what = {"dossier": "档案", "version": "档案版本"}.get(exc.what, exc.what)
+        what = {"dossier": "档案", "version": "档案版本", "loan": "借阅单", "loans": "借阅单",
+                "destruction": "销毁记录"}.get(exc.what, exc.what)
         return error_response(404, "not_found", f"找不到{what}：{exc.key}")
 
     @app.errorhandler(VersionConflict)

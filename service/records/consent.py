@@ -30,7 +30,12 @@ Public API (for ``service/bulk`` and the web pages)::
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from service.records.errors import ConsentRequired, RecordsInvalid
+from service.storage.errors import VersionConflict
+
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 PURPOSES = {
     "print": ("存档打印", None),  # None: any scope
@@ -41,7 +46,7 @@ SCOPE_WORDS = ("内部服务", "存档打印", "数据导出", "对外披露")
 _RECORD_KEYS = ("date", "method", "evidence", "withdrawn_at")
 
 __all__ = ["require_consent", "allows", "ConsentRequired", "PURPOSES", "SCOPE_WORDS",
-           "consent_state", "given", "withdrawn"]
+           "consent_state", "change"]
 
 
 def consent_state(document: dict) -> str:
@@ -87,15 +92,39 @@ def require_consent(document: dict, purpose: str) -> None:
                           {"consent": [reason]})
 
 
-def given(current: dict, scope: list[str], date: str, method: str, evidence: str) -> dict:
-    """The consent record of a customer who (again) agrees to ``scope``."""
-    return {"given": True, "scope": list(scope), "date": date, "method": method, "evidence": evidence}
+def change(dossiers, audit, archive_no: str, body, actor, expected_version: int | None = None) -> dict:
+    """Record the customer giving (again) or withdrawing consent: a new version + an audit entry.
+
+    ``body`` = ``{given, scope, date, method, evidence}`` (date defaults to today). A
+    withdrawal empties the scope and stamps ``withdrawn_at``: every purpose is refused
+    from this moment.
+    """
+    current = dossiers.writable(archive_no, actor)
+    if expected_version is not None and current["version"] != expected_version:
+        raise VersionConflict(archive_no, expected_version, current["version"])
+    consent = _load(body, dossiers.clock())
+    saved = dossiers.replace_envelope(current, {"consent": consent}, actor)
+    audit.record(actor, "consent.change", archive_no, saved["version"],
+                 {"given": consent["given"], "scope": consent["scope"]})
+    return saved
 
 
-def withdrawn(current: dict, date: str, method: str, evidence: str, at: str) -> dict:
-    """The consent record after withdrawal: nothing is allowed any more, from ``at`` on."""
-    return {"given": False, "scope": [], "date": date, "method": method, "evidence": evidence,
-            "withdrawn_at": at}
+def _load(body, now) -> dict:
+    from marshmallow import ValidationError
+    from schemas.validation import ConsentSchema, flatten_errors
+    if not isinstance(body, dict):
+        raise RecordsInvalid("请求内容应为一个 JSON 对象", {"_body": ["应为对象"]})
+    try:
+        loaded = ConsentSchema().load(body)
+    except ValidationError as exc:
+        raise RecordsInvalid("客户授权内容有误", flatten_errors(exc.messages, "")) from None
+    today = now.astimezone(_SHANGHAI).date()
+    consent = {"given": loaded["given"], "scope": loaded.get("scope") or [],
+               "date": (loaded.get("date") or today).isoformat(),
+               "method": loaded.get("method", ""), "evidence": loaded.get("evidence", "")}
+    if not consent["given"]:
+        consent.update(scope=[], withdrawn_at=now.isoformat())
+    return consent
 
 
 def _purpose(purpose: str):

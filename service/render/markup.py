@@ -7,11 +7,10 @@ strings in which every character outside a small ASCII set is hex-escaped.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from schemas.model import Template
 
@@ -34,6 +33,15 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def nl2br(text: str):
+    """Line breaks the clerk typed, kept (escaped text joined with <br>)."""
+    text = str(text).replace("\r\n", "\n")
+    return Markup("<br>").join(escape(line) for line in text.split("\n")) if "\n" in text else text
+
+
+ENV.filters["nl2br"] = nl2br
 
 
 def css_string(text: str) -> str:

@@ -23,11 +23,6 @@ MARKS_PAIR_WIDTH = 16     # options wider than this need a full row
 CHECKLIST_MIN = 3         # this many consecutive groups with the same fields print as one table
 CHECKLIST_HEADER = "项目"
 BLANK_TABLE_ROWS = 3      # ruled blank rows printed for an empty table
-TYPE_WEIGHT = {           # relative column widths in ruled tables
-    "longtext": 3.2, "text": 1.5, "email": 1.6, "id_card": 1.7, "phone": 1.3, "mobile": 1.3,
-    "date": 1.1, "partial_date": 1.0, "datetime": 1.3, "choice": 1.2, "multi_choice": 1.4,
-    "integer": 0.8, "number": 0.9, "percent": 0.8, "money": 1.1, "yesno": 0.7,
-}
 
 
 def display_width(text: str) -> float:
@@ -71,6 +66,15 @@ class Grid:
 class Column:
     label: str
     width: float                   # percent of the table width
+    sub: bool = False              # printed under a band (second header row)
+
+
+@dataclass
+class Band:
+    """A top header cell: a single column (rowspan 2) or a titled band over sub-columns."""
+    label: str
+    span: int = 1
+    grouped: bool = False
 
 
 @dataclass
@@ -86,6 +90,7 @@ class TableBlock:
     columns: list[Column]
     rows: list[TableRow]
     fixed: bool = False
+    bands: list[Band] | None = None   # two header rows when a one-row sub-table is banded
     kind: str = "table"
 
 

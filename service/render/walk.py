@@ -1,14 +1,16 @@
 """The generic walk: template sections + stored data → printable blocks (see ``view``)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from schemas.model import Field, Group, Table, Template  # noqa: F401 (types)
+from schemas.model import Field, Group, Table, Template
 
+from .columns import column_widths
 from .values import choice_marks, format_value, other_choice, row_title
 from .view import (
-    BLANK_TABLE_ROWS, CHECKLIST_HEADER, CHECKLIST_MIN, MARKS_MAX_CHOICES, MARKS_PAIR_WIDTH, TYPE_WEIGHT, WIDE_LABEL, Column,
-    FieldCell, Grid, GridRow, RowBlock, RowBlocks, SectionView, TableBlock, TableRow, as_dict,
+    BLANK_TABLE_ROWS, CHECKLIST_HEADER, CHECKLIST_MIN, MARKS_MAX_CHOICES, MARKS_PAIR_WIDTH, WIDE_LABEL,
+    Band, FieldCell, Grid, GridRow, RowBlock, RowBlocks, SectionView, TableBlock, TableRow, as_dict,
     as_rows, display_width,
 )
 
@@ -130,28 +132,30 @@ class FormWalker:
         title = self.numbered(table, table.label) if table.label != parent_label else ""
         if table.row_label:
             return self._row_blocks(table, rows, title)
-        fields = [c for c in table.columns if c.kind == "field"]
-        nested = [c for c in table.columns if c.kind == "table"]
-        columns = _columns(fields, fixed=bool(table.fixed_rows))
+        fields, nested, bands = _leaves(table)
+        rows = [_flatten(row, table) for row in rows]
+        label_width = max((display_width(r) for r in table.fixed_rows), default=0.0) + 1.1
+        columns = column_widths(fields, rows, first_min=label_width if table.fixed_rows else 0.0)
+        for column, leaf in zip(columns, fields):
+            column.sub = "." in leaf.key
         if table.fixed_rows:
             body = _fixed_rows(table, fields, rows)
         else:
             body = [self._row(fields, nested, row) for row in rows]
             body += [TableRow([""] * len(fields)) for _ in range(BLANK_TABLE_ROWS if not rows else 0)]
-        return TableBlock(table.key, title, columns, body, fixed=bool(table.fixed_rows))
+        has_band = any(b.grouped for b in bands)
+        return TableBlock(table.key, title, columns, body, fixed=bool(table.fixed_rows),
+                          bands=bands if has_band else None)
 
     def checklist(self, groups: list[Group], values: dict) -> TableBlock:
         """Three or more groups with the same fields (资料 received/date/copies/note): one table."""
         fields = list(groups[0].fields)
-        first = max(min(max(display_width(g.label) for g in groups), 16) * 0.2, 1.8)
-        weights = [first] + [_weight(f) for f in fields]
-        total = sum(weights)
-        columns = [Column(CHECKLIST_HEADER, round(100 * weights[0] / total, 2))]
-        columns += [Column(f.label, round(100 * w / total, 2)) for f, w in zip(fields, weights[1:])]
-        rows = []
-        for group in groups:
-            row = as_dict(values.get(group.key))
-            rows.append(TableRow([self.numbered(group, group.label)] + [format_value(row.get(f.key)) for f in fields]))
+        stored = [as_dict(values.get(g.key)) for g in groups]
+        names = [self.numbered(g, g.label) for g in groups]
+        head = Field("_item", CHECKLIST_HEADER)
+        columns = column_widths([head, *fields], [{"_item": n} for n in names] + stored)
+        rows = [TableRow([name] + [format_value(row.get(f.key)) for f in fields])
+                for name, row in zip(names, stored)]
         return TableBlock(groups[0].key, "", columns, rows, fixed=True)
 
     def _row(self, fields, nested, row: dict) -> TableRow:
@@ -166,6 +170,38 @@ class FormWalker:
             items.append(RowBlock(row_title(table.row_label, n), self.blocks(table.columns, row, "")))
             self._last_item = saved
         return RowBlocks(table.key, title, items)
+
+
+def _banded(column) -> bool:
+    """A one-row sub-table of plain fields prints as a band over its columns (客户名称: 公司 职务 姓名)."""
+    return (column.kind == "table" and column.max_rows == 1 and not column.row_label
+            and not column.fixed_rows and all(c.kind == "field" for c in column.columns))
+
+
+def _leaves(table: Table) -> tuple[list[Field], list[Table], list[Band]]:
+    """Printed columns (banded sub-columns keyed ``sub.key``), nested tables, header bands."""
+    leaves, nested, bands = [], [], []
+    for column in table.columns:
+        if column.kind == "field":
+            leaves.append(column)
+            bands.append(Band(column.label))
+        elif _banded(column):
+            subs = [replace(c, key=f"{column.key}.{c.key}") for c in column.columns]
+            leaves.extend(subs)
+            bands.append(Band(column.label, len(subs), grouped=True))
+        else:
+            nested.append(column)
+    return leaves, nested, bands
+
+
+def _flatten(row: dict, table: Table) -> dict:
+    """``row`` with the single row of each banded sub-table spread as ``sub.key`` values."""
+    flat = dict(row)
+    for column in table.columns:
+        if _banded(column):
+            first = (as_rows(row.get(column.key)) or [{}])[0]
+            flat.update({f"{column.key}.{c.key}": first.get(c.key) for c in column.columns})
+    return flat
 
 
 def _checklists(items):
@@ -183,18 +219,6 @@ def _checklists(items):
 
 def _shape(group: Group) -> tuple:
     return tuple((f.key, f.label) for f in group.fields)
-
-
-def _weight(field: Field) -> float:
-    return max(TYPE_WEIGHT.get(field.type, 1.2), min(display_width(field.label), 8) * 0.2)
-
-
-def _columns(fields, fixed: bool) -> list[Column]:
-    weights = [_weight(f) for f in fields]
-    if fixed and weights:
-        weights[0] = max(weights[0], 1.8)
-    total = sum(weights) or 1.0
-    return [Column(f.label, round(100 * w / total, 2)) for f, w in zip(fields, weights)]
 
 
 def _fixed_rows(table: Table, fields, rows: list[dict]) -> list[TableRow]:

@@ -24,11 +24,11 @@ class KeyRepository:
     def __init__(self, db: Any) -> None:
         self.collection = db[COLLECTION]
 
-    def create(self, role: str, name: str, created_at) -> tuple[str, dict]:
+    def create(self, role: str, name: str, created_at, team: str | None = None) -> tuple[str, dict]:
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(24)
         record = {"_id": key_id, "role": role, "name": name, "secret_hash": hash_secret(secret),
-                  "created_at": created_at, "revoked": False}
+                  "team": team or None, "created_at": created_at, "revoked": False}
         self.collection.insert_one(record)
         return f"dk_{key_id}_{secret}", _public(record)
 
@@ -40,6 +40,15 @@ class KeyRepository:
         if not record or record.get("revoked"):
             return None
         if not hmac.compare_digest(record["secret_hash"], hash_secret(parts[2])):
+            return None
+        return _public(record)
+
+    def active(self, key_id: str) -> dict | None:
+        """The key record if ``key_id`` names a key that is not revoked (web sessions)."""
+        if not isinstance(key_id, str) or not key_id.isalnum():
+            return None
+        record = self.collection.find_one({"_id": key_id})
+        if not record or record.get("revoked"):
             return None
         return _public(record)
 
@@ -59,4 +68,5 @@ class KeyRepository:
 
 def _public(record: dict) -> dict:
     return {"id": record["_id"], "role": record["role"], "name": record.get("name", ""),
+            "team": record.get("team"),
             "created_at": record.get("created_at"), "revoked": record.get("revoked", False)}
