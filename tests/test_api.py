@@ -461,6 +461,7 @@ def test_verify_a_printed_copy(client, admin, tmp_path):
     assert re.fullmatch(r"[0-9a-f]{64}", content_hash)
     pdf = client.get(f"{DOSSIERS}/{no}/pdf", headers=admin)
     assert pdf.status_code == 200
+    assert content_hash[:16] in "".join(pdf_text(tmp_path, pdf.data).split())  # printed on the copy
     response = client.get(f"/api/v1/verify/{content_hash}")  # no key: anyone holding the paper
     assert response.status_code == 200
     body = response.get_json()

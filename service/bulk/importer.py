@@ -31,7 +31,6 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 
-from schemas.registry import get_template
 from schemas.validation import DossierInvalid, LoadedDossier, load_dossier
 from service.actors import Actor
 from service.masking import MASK, restore_masked
@@ -362,11 +361,3 @@ def replacement(current: dict, new: dict) -> dict:
 
 def error_list(fields: dict[str, list[str]]) -> list[dict]:
     return [{"field": path, "reason": reason} for path, reasons in fields.items() for reason in reasons]
-
-
-def template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except Exception:
-        return False
-    return True

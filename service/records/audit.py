@@ -29,11 +29,8 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
-
-from service.storage.errors import DuplicateKey
 
 COLLECTION = "audit_log"
 COUNTER = "audit_log"
@@ -156,4 +153,4 @@ def _request_addr() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-__all__ = ["AuditLog", "Verification", "entry_hash", "COLLECTION", "DuplicateKey"]
+__all__ = ["AuditLog", "Verification", "entry_hash", "COLLECTION"]

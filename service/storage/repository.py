@@ -67,6 +67,7 @@ class DossierRepository:
             self.dossiers.create_index([(path, ASCENDING), ("archive_no", DESCENDING)])
         self.dossiers.create_index("updated_at")
         self.dossiers.create_index("completeness.overall")
+        self.dossiers.create_index("external_id")  # bulk import finds dossiers by the source's id
         self.versions.create_index(
             [("archive_no", ASCENDING), ("version", ASCENDING)], unique=True
         )

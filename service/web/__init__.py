@@ -77,6 +77,9 @@ def _register_errors() -> None:
         return render_template("error.html", title=ERROR_TEXT[404][0], message=f"找不到：{exc.key}"), 404
 
 
+_register_errors()
+
+
 def _size_text() -> str:
     from flask import current_app
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0

@@ -436,3 +436,32 @@ def test_datetimes_come_back_tz_aware_utc(repo):
     assert got == datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
     assert repo.count({"updated_since": datetime(2026, 3, 1, 8, 30, tzinfo=UTC)}) == 1
     assert repo.count({"updated_since": datetime(2026, 3, 1, 8, 31, tzinfo=UTC)}) == 0
+
+
+# -- records management (service/records): hash lookup, destruction, guarded puts --
+
+
+def test_find_version_by_hash_and_delete_versions(repo):
+    doc = make_dossier("KH-2026-000001")
+    doc["content_hash"] = "a" * 64
+    repo.insert(doc)
+    later = next_version(doc)
+    later["content_hash"] = "b" * 64
+    repo.replace(later, 1)
+    assert repo.find_version_by_hash("a" * 64) == {"archive_no": "KH-2026-000001", "version": 1,
+                                                   "status": doc.get("status")}
+    assert repo.find_version_by_hash("c" * 64) is None
+    assert repo.delete_versions("KH-2026-000001") == 2
+    assert repo.find_version_by_hash("b" * 64) is None
+
+
+def test_put_is_an_insert_then_a_version_guarded_replace(repo):
+    repo.put("loans", {"_id": "JY-1", "version": 1, "history": [{"state": "requested"}]}, None)
+    repo.put("loans", {"_id": "JY-1", "version": 2, "history": [{"state": "requested"}, {"state": "verified"}]}, 1)
+    with pytest.raises(VersionConflict):
+        repo.put("loans", {"_id": "JY-1", "version": 2, "history": []}, 1)
+    stored = next(repo.scan("loans", {"_id": "JY-1"}))
+    assert stored["history"] == [{"state": "requested"}, {"state": "verified"}]
+    assert repo.last_sequence("never-used") == 0
+    repo.next_sequence("used")
+    assert repo.last_sequence("used") == 1
