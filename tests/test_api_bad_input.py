@@ -513,10 +513,16 @@ def test_unknown_archive_number_is_404_on_get(client, admin, stored, path):
     assert_error(client.get(f"{DOSSIERS}/{UNKNOWN}{path}", headers=admin), 404)
 
 
-@pytest.mark.parametrize("path", ["/versions/0", "/versions/99", "/pdf?version=0", "/pdf?version=-1", "/pdf?version=99"])
+@pytest.mark.parametrize("path", ["/versions/0", "/versions/99", "/pdf?version=0", "/pdf?version=99"])
 def test_unknown_version_is_404(client, admin, stored, path):
     archive_no, _ = stored
     assert_error(client.get(f"{DOSSIERS}/{archive_no}{path}", headers=admin), 404)
+
+
+@pytest.mark.parametrize("version", ["-1", "abc", "1.5", ""])
+def test_malformed_version_parameter_is_400(client, admin, stored, version):
+    archive_no, _ = stored
+    assert_error(client.get(f"{DOSSIERS}/{archive_no}/pdf?version={version}", headers=admin), 400)
 
 
 def test_unknown_archive_number_is_404_on_patch(client, admin, state, stored):

@@ -52,7 +52,8 @@ def _read_json(raw: bytes) -> object:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"JSON 格式错误：{exc}") from None
+        raise ApiError(400, "malformed_json", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列附近无法解析",
+                       {"_body": [str(exc)]}) from None
     _check_tree(value, 0)
     return value
 

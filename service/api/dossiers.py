@@ -154,13 +154,22 @@ def dossier_entries(archive_no, block):
     return _saved_response(saved, actor, 201)
 
 
+def _version_param() -> int | None:
+    raw = request.args.get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ApiError(400, "invalid_query", "version 应为正整数", {"version": [f"“{raw}”不是版本号"]})
+    return int(raw)
+
+
 @blp.route("/<archive_no>/pdf")
 @blp.response(200, content_type="application/pdf")
 @blp.alt_response(404, schema=ErrorResponse)
 def dossier_pdf(archive_no):
     """The official archive copy (PDF/A-3b), optionally of an earlier ?version=N"""
     actor = require("dossier.print")
-    version = request.args.get("version", type=int)
+    version = _version_param()
     service = _service()
     current = service.get(archive_no)
     check_read(actor, current)

@@ -48,6 +48,7 @@ class Selection:
         return not self.actor.can("confidential.read")
 
     def items(self) -> Iterator[tuple[dict, Template]]:
+        cleared = not self.masked
         for document in self.repository.iterate(self.filters):
             if self.on_item is not None:
                 self.on_item()
@@ -57,7 +58,7 @@ class Selection:
                 continue
             template = get_template(document["template"])
             self.exported += 1
-            yield mask_document(document, template, not self.masked), template
+            yield mask_document(document, template, cleared), template
 
     def _skip(self, document: dict, reason: str) -> None:
         self.skipped += 1
