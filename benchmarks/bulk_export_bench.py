@@ -39,7 +39,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import orjson  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
 from schemas.registry import get_template  # noqa: E402

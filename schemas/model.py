@@ -13,7 +13,7 @@ never become storage keys.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
 # Field types understood by the validator, the web form and the renderer.

@@ -13,7 +13,7 @@ from schemas import completeness
 from schemas.model import Table, Template
 from schemas.registry import get_template
 from schemas.resolve import resolve
-from schemas.validation import (DossierInvalid, EnvelopeSchema, block_schema, extra_warnings,
+from schemas.validation import (DossierInvalid, EnvelopeSchema, extra_warnings,
                                 flatten_errors, load_data, load_dossier)
 from service.actors import Actor
 from service.masking import restore_masked

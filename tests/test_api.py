@@ -4,7 +4,6 @@ copy, archive numbers, the OpenAPI document and the docs page, verification."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import subprocess
 from urllib.parse import quote, unquote, urlencode

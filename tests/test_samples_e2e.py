@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from schemas.model import Field, Group, Table
+from schemas.model import Field, Group
 from schemas.registry import get_template
 from service.app import create_app
 from service.cli import main as cli

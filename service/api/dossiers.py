@@ -1,8 +1,6 @@
 """/api/v1/dossiers: create, read, list, update (If-Match), versions, entries, PDF."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,10 +9,8 @@ from marshmallow import RAISE
 from schemas.registry import get_template
 from service.dossiers import list_entries
 from service.masking import has_confidential_values, mask_document
-from service.printing import official_copy
+from service.printing import print_official_copy
 from service.records.access import check_read, read_scope
-from service.records.consent import require_consent
-from service.records.errors import Destroyed
 
 from .auth import require
 from .body import read_body, required_version
@@ -169,19 +165,7 @@ def _version_param() -> int | None:
 def dossier_pdf(archive_no):
     """The official archive copy (PDF/A-3b), optionally of an earlier ?version=N"""
     actor = require("dossier.print")
-    version = _version_param()
-    service = _service()
-    current = service.get(archive_no)
-    check_read(actor, current)
-    if current.get("status") == "destroyed":
-        raise Destroyed(f"档案 {archive_no} 已销毁，不能打印")
-    require_consent(current, "print")  # the current consent rules every version: withdrawal is immediate
-    document = service.get_version(archive_no, version) if version is not None else current
-    template = get_template(document["template"])
-    serial = _records().copies.issue(document, actor)
-    pdf = official_copy(document, template, actor, serial=serial)
-    filename = f"{template.title}-{archive_no}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=\"{archive_no}.pdf\"; filename*=UTF-8''{quote(filename)}",
-        **etag_headers(document), "X-Copy-Serial": serial,
-    })
+    copy = print_official_copy(current_app.extensions["dossier"], archive_no, _version_param(), actor)
+    return Response(copy.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": copy.content_disposition, **etag_headers(copy.document),
+        "X-Copy-Serial": copy.serial})

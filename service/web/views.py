@@ -8,7 +8,7 @@ person changed and keeps the input.
 """
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
                    request, url_for)
@@ -17,10 +17,9 @@ from schemas.registry import all_templates, get_template, UnknownTemplate
 from schemas.validation import DossierInvalid
 from service.dossiers import client_names
 from service.masking import mask_document
-from service.printing import official_copy
+from service.printing import print_official_copy
 from service.records.access import check_read, read_scope
-from service.records.consent import SCOPE_WORDS, consent_state, require_consent
-from service.records.errors import RecordsError
+from service.records.consent import SCOPE_WORDS, consent_state
 from service.storage.errors import NotFound, VersionConflict
 
 from . import display, forms, merge
@@ -255,21 +254,15 @@ def _show(archive_no: str, version: int | None):
 @signed_in("dossier.print")
 def dossier_pdf(archive_no):
     """The official copy for the pages: the same renderer as GET /api/v1/dossiers/<no>/pdf."""
-    actor = current_actor()
-    current = _readable(archive_no)
-    version = request.args.get("version", type=int)
-    document = _service().get_version(archive_no, version) if version else current
-    require_consent(document, "print")
-    template = get_template(document["template"])
-    pdf = official_copy(document, template, actor)
-    audit = getattr(_service(), "audit", None)
-    if audit is not None:
-        audit.record(actor, "dossier.print", archive_no, document["version"], {"via": "web"})
-    filename = f"{template.title}-{archive_no}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=\"{archive_no}.pdf\"; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "no-store",
-    })
+    raw_version = request.args.get("version", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    try:
+        copy = print_official_copy(current_app.extensions["dossier"], archive_no, version, current_actor())
+    except NotFound:
+        abort(404)
+    return Response(copy.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": copy.content_disposition, "Cache-Control": "no-store",
+        "X-Copy-Serial": copy.serial})
 
 
 # -- helpers ------------------------------------------------------------------------
