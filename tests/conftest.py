@@ -18,6 +18,12 @@ SHARED_SAMPLES = sorted((SHARED / "samples").glob("*.json"))
 OWN_SAMPLES = sorted((REPO / "samples").glob("*.json"))
 
 
+def pytest_configure(config):
+    # The shared samples are real input: without them, sample-driven tests would pass vacuously.
+    if not SHARED_SAMPLES:
+        raise pytest.UsageError(f"no shared samples in {SHARED / 'samples'}: set DOSSIER_SHARED_DIR")
+
+
 def load_sample(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
