@@ -199,6 +199,9 @@ class Choice(_Base):
         for choice in self.spec.choices:
             if "".join(nfkc(choice).split()) == wanted:
                 return choice
+        for alias, choice in self.spec.choice_aliases:  # the seed's wording, stored as the choice
+            if "".join(nfkc(alias).split()) == wanted:
+                return choice
         if self.spec.allow_other and wanted:
             return text.strip()
         self.fail(f"“{data_preview(text)}”不是可选项，可选：{'、'.join(self.spec.choices)}")

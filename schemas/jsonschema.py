@@ -43,6 +43,8 @@ def _field(spec: Field) -> dict:
         out["description"] = spec.hint
     if spec.aliases:
         out["x-aliases"] = list(spec.aliases)
+    if spec.choice_aliases:  # accepted on input, stored (and returned) as the choice
+        out["x-choice-aliases"] = {alias: choice for alias, choice in spec.choice_aliases}
     return out
 
 
@@ -57,8 +59,12 @@ def _item(item) -> dict:
         "required": [c.key for c in children if isinstance(c, Field) and c.required],
     }
     if isinstance(item, Group):
+        if item.aliases:
+            obj["x-aliases"] = list(item.aliases)
         return obj
     out = {"type": "array", "title": item.label, "items": obj, "maxItems": item.max_rows}
+    if item.aliases:
+        out["x-aliases"] = list(item.aliases)
     if item.entry:
         out["x-entry"] = True
     if item.fixed_rows:

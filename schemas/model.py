@@ -48,6 +48,8 @@ class Field:
     completeness: bool = True      # counts for the completeness score
     aliases: tuple[str, ...] = ()  # other labels accepted on input (e.g. the seed's uncorrected wording)
     choices: tuple[str, ...] = ()
+    choice_aliases: tuple[tuple[str, str], ...] = ()  # (alias, choice): other wordings accepted on
+                                   # input and stored as the choice (the seed's "经邦上门" → "我方上门")
     allow_other: bool = False      # choice fields: accept free text besides ``choices``
     item: int | None = None        # item number printed on the paper (66项)
     hint: str = ""                 # shown under the input / in the JSON Schema description
@@ -65,6 +67,7 @@ class Group:
     item: int | None = None
     hint: str = ""
     check: str | None = None       # name of a cross-field rule in schemas.rules (e.g. "sum_to_100")
+    aliases: tuple[str, ...] = ()  # other titles accepted on input (another version of the paper form)
 
     kind = "group"
 
@@ -87,6 +90,7 @@ class Table:
     item: int | None = None
     hint: str = ""
     max_rows: int = 500
+    aliases: tuple[str, ...] = ()  # other titles accepted on input (沟通记录 for 客户交流记录)
 
     kind = "table"
 
@@ -101,6 +105,7 @@ class Section:
     label: str
     items: tuple[Item, ...]
     threshold: float | None = None  # completeness share (0..1) this section must reach
+    inline: bool = False            # print as one heading line of short blanks (年 月 第 周 填写日期: 姓名:)
 
 
 @dataclass(frozen=True)

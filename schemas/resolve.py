@@ -74,7 +74,7 @@ def scope_for(items, qualifiers: dict[str, list] | None = None) -> Scope:
         scope.display[(item.key,)] = f"{item.item}.{item.label}" if item.item else item.label
         if isinstance(item, Group):
             for child in item.fields:
-                for prefix in (item.key, item.label):
+                for prefix in (item.key, item.label, *item.aliases):
                     for name in _item_names(child):
                         scope.add(f"{prefix}.{name}", (item.key, child.key), child)
                 scope.display[(item.key, child.key)] = f"{item.label}.{child.label}"

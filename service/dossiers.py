@@ -179,7 +179,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 def entry_table(template: Template, block: str) -> Table:
     for _section, path, item in template.walk():
-        if isinstance(item, Table) and len(path) == 1 and item.entry and block in (item.key, item.label):
+        if isinstance(item, Table) and len(path) == 1 and item.entry and block in (item.key, item.label, *item.aliases):
             return item
     names = [f"{t.key}（{t.label}）" for _s, p, t in template.tables() if len(p) == 1 and t.entry]
     raise DossierInvalid({"block": [f"“{block}”不是可追加记录的栏目，可用：{'、'.join(names) or '无'}"]},

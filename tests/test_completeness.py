@@ -6,7 +6,9 @@ import pytest
 from schemas import completeness
 from schemas.registry import get_template
 from schemas.validation import load_dossier
-from tests.conftest import SHARED, load_sample
+from tests.conftest import REPO, SHARED, load_sample
+
+OWN = REPO / "samples"
 
 
 def score_of(sample_name: str) -> dict:
@@ -88,3 +90,73 @@ def test_completeness_is_recomputed_on_each_change_and_filterable(client, admin)
     above = client.get("/api/v1/dossiers?completeness_lt=0.4", headers=admin).get_json()["items"]
     assert [d["archive_no"] for d in below] == [number]
     assert above == []
+
+
+# --- the other five forms, counted by hand from their definitions ------------------------
+# A unit is a counted leaf field (Field.completeness, archive numbers excluded) or a whole
+# repeating table; a Group contributes its counted fields.
+
+def own_score(sample_name: str) -> dict:
+    loaded = load_dossier(load_sample(OWN / f"{sample_name}.json"))
+    return completeness.score(loaded.template, loaded.data)
+
+
+def test_broker_weekly_review_units():
+    # 填表信息: 年 月 第几周 填写日期 姓名 = 5; 检讨项目 grid = 1 table; total 6
+    # (差距原因 and 改进方法 are columns of the grid, and do not count on their own anyway).
+    assert score_of("broker_weekly_review-zhou")["overall"] == 1.0          # 6 / 6
+    score = completeness.score(get_template("broker_weekly_review"), {"name": "周敏", "year": 2026})
+    assert score["overall"] == round(2 / 6, 4)
+    assert score["sections"] == {"header": round(2 / 5, 4), "review_section": 0.0}
+    assert score["missing"] == ["月", "第几周", "填写日期", "检讨项目"]
+    assert score["reasons"] == ["必须填写：月", "必须填写：第几周"] and score["complete"] is False
+
+
+def test_broker_monthly_targets_units():
+    # 填表信息: 年 月 填写日期 经纪人姓名 = 4; 目标项目 grid = 1; 制表人 does not count: total 5
+    assert own_score("broker_monthly_targets-zhou")["overall"] == 1.0       # 5 / 5
+    score = completeness.score(get_template("broker_monthly_targets"),
+                               {"year": 2026, "month": 12, "broker_name": "周敏", "prepared_by": "周敏"})
+    assert score["overall"] == round(3 / 5, 4)                              # 0.6
+    assert score["sections"] == {"header": 0.75, "targets_section": 0.0}    # 3/4, 0/1; no "sign"
+    assert score["missing"] == ["填写日期", "目标项目"]
+    assert score["complete"] is True                                         # no threshold, must-haves present
+
+
+def test_broker_visit_report_units():
+    # 经纪人: 证券经纪人 = 1; 日期: 起始日期 截止日期 = 2; 拜访记录 = 1 table: total 4
+    assert own_score("broker_visit_report-zhou")["overall"] == 1.0          # 4 / 4
+    score = completeness.score(get_template("broker_visit_report"),
+                               {"date_from": "2026-11-16", "date_to": "2026-11-20"})
+    assert score["overall"] == 0.5                                           # 2 / 4
+    assert score["sections"] == {"broker": 0.0, "period": 1.0, "visits_section": 0.0}
+    assert score["missing"] == ["证券经纪人", "拜访记录"]
+
+
+def test_consulting_client_units():
+    # 一、客户基本信息搜集阶段: 营销人员 填表日期 客户来源 企业名称 所属行业 法人代表 = 6,
+    #   企业规模(近期) 8 fields, 企业基本情况介绍 已沟通情况介绍 = 2, 客户主要联系人 table = 1 → 17;
+    # 二、专业沟通阶段: 沟通记录 table = 1.  Total 18.
+    score = score_of("consulting_client-lvyuan")
+    assert score["overall"] == 1.0 and score["missing"] == []               # 18 / 18
+    template = get_template("consulting_client")
+    score = completeness.score(template, {"company_name": "江西绿源", "scale": {"sales": "1.2 亿元"},
+                                          "rounds": [{"consultant": "郑云"}]})
+    assert score["overall"] == round(3 / 18, 4)
+    assert score["sections"] == {"collection": round(2 / 17, 4), "consulting": 1.0}
+    assert len(score["missing"]) == 15 and "企业规模(近期).注册资本" in score["missing"]
+
+
+def test_property_owner_units():
+    # 业主基本信息: 房号 业主姓名 联系电话 = 3.  Each listed document counts 是否收到, 日期, 份数
+    # (备注 does not count) = 3: 业主资料 13 × 3 = 39, 租户档案 5 × 3 = 15, 装修资料 12 × 3 = 36;
+    # 日常管理资料: 日常维修资料 3 + 报事、报修、维修记录 table 1 = 4.  Total 3+39+15+36+4 = 97.
+    assert own_score("property_owner-lin")["overall"] == 1.0                # 97 / 97
+    score = completeness.score(get_template("property_owner"),
+                               {"room_no": "3栋2单元1802", "owner_name": "林海燕",
+                                "owner_index": {"received": "是", "note": "x"}})
+    assert score["overall"] == round(3 / 97, 4)
+    assert score["sections"] == {"owner": round(2 / 3, 4), "owner_docs": round(1 / 39, 4),
+                                 "tenant_docs": 0.0, "fitout_docs": 0.0, "daily_docs": 0.0}
+    assert len(score["missing"]) == 94
+    assert score["missing"][:3] == ["联系电话", "业主档案索引.日期", "业主档案索引.份数"]

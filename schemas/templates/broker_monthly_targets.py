@@ -34,7 +34,7 @@ TEMPLATE = Template(
     name_fields=("broker_name",),
     must_have=("broker_name", "year", "month"),
     sections=(
-        Section("header", "填表信息", (
+        Section("header", "填表信息", inline=True, items=(
             Field("year", "年", "integer", required=True),
             Field("month", "月", "integer", required=True),
             Field("filled_on", "填写日期", "date"),

@@ -4,7 +4,9 @@ Header 日期: 月日 至 月日 as two dates. One ruled line per visit: 日期,
 (printed as a band over 公司 / 职务 / 姓名), 电话, 往来否, 陪访人员, 探访记录. The
 vocabulary has no column band, so 客户名称 is a one-row sub-table with those three
 columns. The paper has no line for the broker's name; 证券经纪人 is added so a
-report can be found and 送交主管核阅 knows whose it is.
+report can be found and 送交主管核阅 knows whose it is. Both print on the heading
+line (inline sections); pdf_templates/layouts/broker_visit_report.html prints the
+dates as the paper's "日期: 月 日 至 月 日" and rules the week's blank lines.
 """
 from ..model import Field, Section, Table, Template
 
@@ -32,10 +34,10 @@ TEMPLATE = Template(
     name_fields=("broker_name",),
     must_have=("date_from", "date_to"),
     sections=(
-        Section("broker", "经纪人", (
+        Section("broker", "经纪人", inline=True, items=(
             Field("broker_name", "证券经纪人", aliases=("经纪人姓名",)),
         )),
-        Section("period", "日期", (
+        Section("period", "日期", inline=True, items=(
             Field("date_from", "起始日期", "date", required=True, aliases=("自",), hint="月日"),
             Field("date_to", "截止日期", "date", required=True, aliases=("至",), hint="月日"),
         )),

@@ -31,7 +31,7 @@ TEMPLATE = Template(
     name_fields=("name",),
     must_have=("name", "year", "month", "week"),
     sections=(
-        Section("header", "填表信息", (
+        Section("header", "填表信息", inline=True, items=(
             Field("year", "年", "integer", required=True),
             Field("month", "月", "integer", required=True),
             Field("week", "第几周", "integer", required=True, aliases=("第周",)),

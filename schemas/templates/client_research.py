@@ -15,7 +15,8 @@ GENDERS = ("男", "女")
 
 
 def _manager(key, label, weight):
-    return Group(key, label, hint=f"与本公司业务话语权占{weight}%", fields=(
+    printed = f"{label}(与本公司业务话语权占{weight}%)"  # the heading as the seed prints it
+    return Group(key, label, hint=f"与本公司业务话语权占{weight}%", aliases=(printed,), fields=(
         Field("name", "姓名"),
         Field("gender", "性别", "choice", choices=GENDERS),
         Field("position", "职务"),

@@ -5,7 +5,8 @@ meeting (第一次沟通, 第二次沟通 ...), so it is the 沟通记录 table 
 round; each round carries its own 协助举证客户, 客户方参与人员 and 我方参与人员
 sub-tables. The seed prints the consultancy's own name in the meeting mode
 ("经邦上门", "和一上门") and its case list ("和一客户案例"); they read 我方上门 and
-客户案例 here. The 企业规模(近期) block holds the company figures printed under it.
+客户案例 here, and the seed's wordings are accepted on input (choice_aliases,
+aliases) and stored as the corrected ones. The 企业规模(近期) block holds the company figures printed under it.
 """
 from ..model import Field, Group, Section, Table, Template
 
@@ -49,7 +50,8 @@ REFERENCE_CLIENTS = Table("reference_clients", "协助举证客户", columns=(
 
 ROUNDS = Table("rounds", "沟通记录", entry=True, row_label="第{n}次沟通", columns=(
     Field("round", "轮次", hint="第一次沟通、第二次沟通 …"),
-    Field("mode", "沟通方式", "choice", choices=("客户上门", "我方上门", "现场沟通")),
+    Field("mode", "沟通方式", "choice", choices=("客户上门", "我方上门", "现场沟通"),
+          choice_aliases=(("经邦上门", "我方上门"), ("和一上门", "我方上门"))),
     Field("consultant", "咨询师"),
     Field("filled_on", "填表日期", "date"),
     Field("competitors", "主要竞争对手"),
@@ -73,7 +75,7 @@ TEMPLATE = Template(
             Field("sales_rep", "营销人员"),
             Field("filled_on", "填表日期", "date"),
             Field("source", "客户来源", "choice", choices=("金总讲课", "转介绍", "中介", "其它"),
-                  allow_other=True, hint="其它请注明"),
+                  choice_aliases=(("其他", "其它"),), allow_other=True, hint="其它请注明"),
             Field("company_name", "企业名称", required=True),
             Field("industry", "所属行业"),
             Field("legal_representative", "法人代表", aliases=("法人表",)),

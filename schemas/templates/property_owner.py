@@ -4,7 +4,8 @@
 checklist block (是否收到, 日期, 份数, 备注). Documents the seed names together in
 one clause (《装修管理服务协议》和《装修承诺书》) are separate blocks; 《住户手册》
 keeps its contents as a hint. 报事、报修、维修记录 grows with every call, so it is a
-repeating table.
+repeating table. Its 联系电话 is the reporter's own number, often a tenant's or a
+visitor's (a third party to the owner's file), so it is confidential.
 """
 from ..model import Field, Group, Section, Table, Template
 
@@ -62,7 +63,7 @@ REPAIRS = Table("repairs", "报事、报修、维修记录", entry=True, columns
     Field("reported_at", "报事时间", "datetime", required=True),
     Field("kind", "类别", "choice", choices=("报事", "报修", "投诉", "咨询"), allow_other=True),
     Field("reporter", "报事人"),
-    Field("reporter_phone", "联系电话", "phone"),
+    Field("reporter_phone", "联系电话", "phone", confidential=True),
     Field("content", "事项内容", "longtext"),
     Field("handler", "处理人"),
     Field("completed_at", "完成时间", "datetime"),

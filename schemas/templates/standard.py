@@ -2,7 +2,7 @@
 
 The first version lists 客户基本信息, 客户分类, 客户交流记录, 客户购买记录 and
 客户投诉记录; the second adds 业务信息, 合同信息 and 交易记录 (its 沟通记录 is the
-same block as 客户交流记录). 客户分类 (地区/行业/消费等级) is the dossier envelope's
+same block as 客户交流记录, accepted under either name). 客户分类 (地区/行业/消费等级) is the dossier envelope's
 ``classification``, not form data. 客户编号 is printed from the archive number.
 """
 from ..model import Field, Group, Section, Table, Template
@@ -39,7 +39,7 @@ TRANSACTIONS = Table("transactions", "交易记录", entry=True, columns=(
     Field("payment", "付款情况"),
 ))
 
-COMMUNICATIONS = Table("communications", "客户交流记录", entry=True,
+COMMUNICATIONS = Table("communications", "客户交流记录", entry=True, aliases=("沟通记录", "交流记录"),
                        hint="客户与企业之间的沟通记录、会议记要等", columns=(
     Field("at", "日期和时间", "datetime"),
     Field("channel", "交流方式", "choice", choices=("电话", "邮件", "面谈", "会议"),

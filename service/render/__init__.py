@@ -10,6 +10,8 @@ PDF/A-3b bytes out. The pipeline is one module per stage:
 ``resources``      per-thread FontConfiguration and parsed CSS, reused
 ``fetcher``        the only URL fetcher: data: URIs and files in ``pdf_templates/``
 ``fingerprint``    ``document_hash`` (校验码, and what the caller's verify URL carries)
+``copy_cache``     the immutable part of a version's copy, kept in memory; each print
+                   only renders its stamp (打印时间, 复本编号) and overlays it
 
 Watermark: "机密" for confidential dossiers, "绝密" for secret ones, none for normal.
 """
@@ -22,7 +24,9 @@ from schemas.model import Template
 
 from .fingerprint import document_hash
 from .markup import render_html
-from .pdf import write_pdf
+from . import copy_cache
+from .pdf import dossier_json, overlay_stamp, split_stamp, stamp_pdf, write_pdf
+from .resources import stylesheet_key
 
 __all__ = ["render_official_copy", "render_html", "document_hash"]
 
@@ -36,4 +40,21 @@ def render_official_copy(document: dict[str, Any], template: Template, *, printe
     Confidential values must already be masked by the caller; they print as given.
     """
     html = render_html(document, template, printed_at=printed_at, verify_url=verify_url, serial=serial)
-    return write_pdf(html, document, printed_at)
+    split = split_stamp(html) if copy_cache.enabled() else None
+    if split is None:
+        return write_pdf(html, document, printed_at)
+    base_html, stamp = split
+    moment = version_time(document) or printed_at
+    name = copy_cache.key(base_html, dossier_json(document), moment.isoformat(), stylesheet_key())
+    base = copy_cache.get(name)
+    if base is None:
+        base = write_pdf(base_html, document, moment)
+        copy_cache.put(name, base)
+    return overlay_stamp(base, stamp_pdf(stamp))
+
+
+def version_time(document: dict[str, Any]) -> datetime | None:
+    """When the printed version was saved (the attachment's date): a copy's base never
+    depends on the moment it is printed, so every print of a version can share it."""
+    moment = document.get("updated_at") or document.get("created_at")
+    return moment if isinstance(moment, datetime) else None

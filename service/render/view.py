@@ -8,7 +8,12 @@ blocks the templates know how to draw:
 ``TableBlock`` ruled table with a header row (repeated on every page), a Table;
                ``fixed_rows`` become a row × column grid with every printed row
                label present; nested tables print inside their row;
-``RowBlocks``  a Table with ``row_label`` (第一次沟通 ...): one titled block per row.
+``RowBlocks``  a Table with ``row_label`` (第一次沟通 ...): one titled block per row;
+``HeadLine``   a Section with ``inline``: one line of short blanks above the grid, as
+               the paper's heading (年 月 第 周 填写日期: 姓名:).
+
+Choices print as the paper's tick-box line (☑ 客户上门 ☐ 我方上门 ☐ 现场沟通); 是/否
+cells of ruled tables and checklists print as one tick box (``Tick``).
 
 Empty values stay in the layout as blank ruled space, as on the paper form.
 """
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any
 
 WIDE_LABEL = 8.5          # display width (CJK chars) above which a label gets a row of its own
-MARKS_MAX_CHOICES = 6     # choice fields with at most this many options print them all (□/■)
+MARKS_MAX_CHOICES = 6     # choice fields with at most this many options print them all (☐/☑)
 MARKS_PAIR_WIDTH = 16     # options wider than this need a full row
 CHECKLIST_MIN = 3         # this many consecutive groups with the same fields print as one table
 CHECKLIST_HEADER = "项目"
@@ -78,8 +83,22 @@ class Band:
 
 
 @dataclass
+class Tick:
+    """A tick box in a ruled table cell: ☑ (``tick``) or ☐, with optional text after it."""
+    tick: bool
+    text: str = ""
+
+
+@dataclass
+class HeadLine:
+    """Short fields printed as one line of label + underlined blank (the paper's heading)."""
+    cells: list[FieldCell]
+    kind: str = "line"
+
+
+@dataclass
 class TableRow:
-    cells: list[str]
+    cells: list["str | Tick"]
     nested: list["TableBlock"] = dc_field(default_factory=list)
 
 
@@ -113,6 +132,7 @@ class SectionView:
     key: str
     label: str
     blocks: list
+    inline: bool = False           # a heading line (HeadLine) rather than a titled block
 
 
 def as_dict(value: Any) -> dict:

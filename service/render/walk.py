@@ -7,11 +7,11 @@ from typing import Any
 from schemas.model import Field, Group, Table, Template
 
 from .columns import column_widths
-from .values import choice_marks, format_value, other_choice, row_title
+from .values import choice_marks, format_value, is_blank, other_choice, row_title
 from .view import (
     BLANK_TABLE_ROWS, CHECKLIST_HEADER, CHECKLIST_MIN, MARKS_MAX_CHOICES, MARKS_PAIR_WIDTH, WIDE_LABEL,
-    Band, FieldCell, Grid, GridRow, RowBlock, RowBlocks, SectionView, TableBlock, TableRow, as_dict,
-    as_rows, display_width,
+    Band, FieldCell, Grid, GridRow, HeadLine, RowBlock, RowBlocks, SectionView, TableBlock, TableRow, Tick,
+    as_dict, as_rows, display_width,
 )
 
 
@@ -70,19 +70,32 @@ class FormWalker:
         self.document = document
         self.skip_keys = set(skip_keys)   # top-level fields printed elsewhere (signature lines)
         self._last_item: int | None = None
+        # shapes of the form's checklists: a lone group of that shape prints as one too (日常维修资料)
+        self.checklist_shapes = {_shape(run[0]) for s in template.sections
+                                 for run in _checklists(s.items) if isinstance(run, list)}
 
     def sections(self) -> list[SectionView]:
         data = as_dict(self.document.get("data"))
         views = []
         for section in self.template.sections:
-            blocks = self.blocks(section.items, data, section.label, top=True)
+            if section.inline:
+                blocks = self.headline(section, data)
+            else:
+                blocks = self.blocks(section.items, data, section.label, top=True)
             if blocks:
-                views.append(SectionView(section.key, section.label, blocks))
+                views.append(SectionView(section.key, section.label, blocks, inline=section.inline))
         return views
+
+    def headline(self, section, data: dict) -> list:
+        """An ``inline`` section: its fields as one line of blanks; anything else as usual."""
+        fields = [i for i in section.items if i.kind == "field" and i.key not in self.skip_keys]
+        rest = [i for i in section.items if i.kind != "field"]
+        line = [self.cell(f, data.get(f.key)) for f in fields]
+        return ([HeadLine(line)] if line else []) + (self.blocks(rest, data, section.label) if rest else [])
 
     def blocks(self, items, values: dict, parent_label: str, top: bool = False) -> list:
         out, grid = [], _GridBuilder()
-        for item in _checklists(items):
+        for item in _checklists(items, self.checklist_shapes):
             if isinstance(item, list):
                 out.extend(grid.flush())
                 out.append(self.checklist(item, values))
@@ -99,7 +112,7 @@ class FormWalker:
 
     def _group(self, group: Group, values: dict, parent_label: str, grid, out) -> None:
         if group.label != parent_label or group.item is not None:
-            grid.title(self.numbered(group, group.label))
+            grid.title(self.numbered(group, _with_hint(group)))
         for child in group.fields:
             if child.kind == "field":
                 grid.add(self.cell(child, values.get(child.key)))
@@ -120,7 +133,7 @@ class FormWalker:
         if field.type == "archive_no":
             value = self.document.get("archive_no")
         label = "" if bare and field.item is None else self.numbered(field, field.label)
-        cell = FieldCell(field.key, label, format_value(value), field.type)
+        cell = FieldCell(field.key, label, _text(field, value), field.type)
         choices = field.choices or (("是", "否") if field.type == "yesno" else ())
         if field.type in ("choice", "multi_choice", "yesno") and 0 < len(choices) <= MARKS_MAX_CHOICES:
             cell.marks = choice_marks(choices, value)
@@ -151,15 +164,15 @@ class FormWalker:
         """Three or more groups with the same fields (资料 received/date/copies/note): one table."""
         fields = list(groups[0].fields)
         stored = [as_dict(values.get(g.key)) for g in groups]
-        names = [self.numbered(g, g.label) for g in groups]
+        names = [self.numbered(g, _with_hint(g)) for g in groups]
         head = Field("_item", CHECKLIST_HEADER)
         columns = column_widths([head, *fields], [{"_item": n} for n in names] + stored)
-        rows = [TableRow([name] + [format_value(row.get(f.key)) for f in fields])
+        rows = [TableRow([name] + [table_cell(f, row.get(f.key), printed=True) for f in fields])
                 for name, row in zip(names, stored)]
         return TableBlock(groups[0].key, "", columns, rows, fixed=True)
 
     def _row(self, fields, nested, row: dict) -> TableRow:
-        cells = [format_value(row.get(f.key)) for f in fields]
+        cells = [table_cell(f, row.get(f.key)) for f in fields]
         inner = [self.table(t, row.get(t.key), "") for t in nested if as_rows(row.get(t.key))]
         return TableRow(cells, inner)
 
@@ -170,6 +183,30 @@ class FormWalker:
             items.append(RowBlock(row_title(table.row_label, n), self.blocks(table.columns, row, "")))
             self._last_item = saved
         return RowBlocks(table.key, title, items)
+
+
+def _text(field: Field, value: Any) -> str:
+    """A value as printed; percentages carry their % unless the label already says (%)."""
+    text = format_value(value)
+    if text and field.type == "percent" and "%" not in field.label and not text.endswith("%"):
+        text += "%"
+    return text
+
+
+def table_cell(field: Field, value: Any, printed: bool = False) -> "str | Tick":
+    """One cell of a ruled table: 是/否 as a tick box (☑ 是, ☐ 否); a blank prints an empty box
+    on printed rows (checklists, grids) and nothing on a row the clerk added."""
+    if field.type == "yesno" and (value in ("是", "否", True, False) or (printed and is_blank(value))):
+        on = value in ("是", True)
+        # a checklist's 是否收到 ticked reads 已收到, as a clerk writes it beside the box
+        said = "已" + field.label[2:] if on and printed and field.label.startswith("是否") else ""
+        return Tick(on, said)
+    return _text(field, value)
+
+
+def _with_hint(group: Group) -> str:
+    """A block's title as the paper prints it: 第二主管人资料(与本公司业务话语权占70%)."""
+    return f"{group.label}({group.hint})" if group.hint else group.label
 
 
 def _banded(column) -> bool:
@@ -204,12 +241,13 @@ def _flatten(row: dict, table: Table) -> dict:
     return flat
 
 
-def _checklists(items):
-    """``items`` with every run of ≥ CHECKLIST_MIN groups of identical fields as one list."""
+def _checklists(items, shapes=frozenset()):
+    """``items`` with every run of ≥ CHECKLIST_MIN groups of identical fields as one list
+    (and any run of groups of a shape in ``shapes``)."""
     run: list[Group] = []
     for item in (*items, None):
         if run and (item is None or item.kind != "group" or _shape(item) != _shape(run[0])):
-            yield from ([run] if len(run) >= CHECKLIST_MIN else run)
+            yield from ([run] if len(run) >= CHECKLIST_MIN or _shape(run[0]) in shapes else run)
             run = []
         if item is not None and item.kind == "group" and all(f.kind == "field" for f in item.fields):
             run.append(item)
@@ -230,7 +268,7 @@ def _fixed_rows(table: Table, fields, rows: list[dict]) -> list[TableRow]:
     body = []
     for label in table.fixed_rows:
         row = by_label.pop(label, {})
-        body.append(TableRow([label] + [format_value(row.get(f.key)) for f in fields[1:]]))
+        body.append(TableRow([label] + [table_cell(f, row.get(f.key), printed=True) for f in fields[1:]]))
     for row in by_label.values():  # rows with a label the form does not print: keep, never drop
-        body.append(TableRow([format_value(row.get(f.key)) for f in fields]))
+        body.append(TableRow([table_cell(f, row.get(f.key), printed=True) for f in fields]))
     return body
