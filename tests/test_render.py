@@ -366,3 +366,81 @@ def test_document_hash_covers_the_stored_content_only():
                                         "confidentiality", "data", "extra")}
     import hashlib
     assert digest == hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# ---- the paper's tick boxes, heading lines and the visit report ---------------------------
+
+def ticks(text: str) -> str:
+    """A ticked box is □ with √ drawn over it; text extraction gives □√, √□ or just √ (poppler
+    drops overlapping glyphs): read every one of them as √."""
+    return text.replace("□√", "√").replace("√□", "√")
+
+
+def pdf_fonts(pdf: bytes) -> list[str]:
+    out = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+
+
+def test_choices_print_as_a_tick_box_line_from_the_one_cjk_face():
+    """☑ 转介绍 ☐ 金总讲课: □ with √ over it, both glyphs of the CJK face (no ☑/☐ fallback font)."""
+    template = get_template("consulting_client")
+    document = {"archive_no": "KH-2026-000012", "template": template.name, "version": 1,
+                "confidentiality": "normal",
+                "data": {"company_name": "江西绿源", "source": "转介绍",
+                         "rounds": [{"mode": "我方上门"}, {"mode": "现场沟通"}]}}
+    pdf = render(document)
+    text = ticks("".join(pdf_pages(pdf, layout=True)))
+    assert "□金总讲课√转介绍□中介□其它" in text
+    assert "□客户上门√我方上门□现场沟通" in text and "□客户上门□我方上门√现场沟通" in text
+    assert "☑" not in text and "☐" not in text
+    families = {re.sub(r"^[A-Z]{6}\+", "", name) for name in pdf_fonts(pdf)}
+    assert not any("DejaVu" in f or "Symbol" in f for f in families), families
+    assert len(families) <= 2, families       # the CJK face (and the stamp face), nothing for the boxes
+
+
+def test_checklists_tick_what_was_received():
+    template = get_template("property_owner")
+    document = {"archive_no": "KH-2026-000013", "template": template.name, "version": 1,
+                "confidentiality": "normal",
+                "data": {"room_no": "1802", "owner_name": "林海燕",
+                         "owner_index": {"received": "是", "date": "2026-03-18", "copies": 1},
+                         "owner_id_copy": {"received": "否"},
+                         "daily_repairs": {"received": "是", "copies": 3}}}
+    text = ticks("".join(pdf_pages(render(document), layout=True)))
+    assert "业主档案索引√已收到2026-03-181" in text
+    assert "业主身份证件复印件□" in text and "业主身份证件复印件√" not in text
+    # a lone document block of the checklists' shape is a checklist row too, not a grid
+    assert "日常维修资料√已收到3" in text
+
+
+def test_inline_header_and_hinted_blocks():
+    review = {"archive_no": "KH-2026-000014", "template": "broker_weekly_review", "version": 1,
+              "confidentiality": "normal",
+              "data": {"year": 2026, "month": 11, "week": 3, "filled_on": "2026-11-20", "name": "周敏"}}
+    text = "".join(pdf_pages(render(review), layout=True))
+    assert "年:2026月:11第几周:3填写日期:2026-11-20姓名:周敏" in text
+    research = {"archive_no": "KH-2026-000015", "template": "client_research", "version": 1,
+                "confidentiality": "normal", "data": {"company_name": "博瑞", "say": 40}}
+    text = "".join(pdf_pages(render(research)))
+    assert "第二主管人资料(与本公司业务话语权占70%)" in text and "第三主管人资料(与本公司业务话语权占50%)" in text
+    assert "话语权40%" in text
+
+
+def test_visit_report_prints_the_week_as_on_paper():
+    template = get_template("broker_visit_report")
+    assert markup.layout_name(template) == "layouts/broker_visit_report.html"
+    document = {"archive_no": "KH-2026-000016", "template": template.name, "version": 1,
+                "confidentiality": "normal",
+                "data": {"broker_name": "周敏", "date_from": "2026-11-16", "date_to": "2026-11-20",
+                         "visits": [{"visited_on": "2026-11-16", "existing_client": "是",
+                                     "client": [{"company": "申达", "title": "总监", "name": "赵丽华"}]}]}}
+    pdf = render(document)
+    pages = pdf_pages(pdf, layout=True)
+    assert len(pages) == 1
+    text = ticks(pages[0])
+    assert "证券经纪人:周敏" in text and "日期:2026年11月16日至2026年11月20日" in text
+    assert "2026-11-16申达总监赵丽华√" in text
+    assert text.index("探访记录") < text.index("说明:请填写本周完成拜访之客户,并于每周五送交主管核阅。")
+    html = markup.render_html(document, template, printed_at=PRINTED_AT, verify_url="https://x.example/v")
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == 8                 # the visit and seven ruled lines left blank

@@ -22,6 +22,7 @@ from service.app import create_app
 from service.cli import main as cli
 
 from .conftest import OWN_SAMPLES, SHARED_SAMPLES, load_sample
+from .seed_labels import SEED_LABELS
 
 SAMPLES = SHARED_SAMPLES + OWN_SAMPLES
 DOSSIERS = "/api/v1/dossiers"
@@ -172,6 +173,14 @@ def printed_forms(value) -> set[str]:
     return {norm(value)}
 
 
+def seed_label_printed(label: str, text: str) -> bool:
+    """A label of the paper form is on the copy; the bare date line "年 月 日" counts when
+    it is filled in (2026年11月26日)."""
+    if re.fullmatch(r"年\s*月\s*日", label):
+        return re.search(r"年\d*月\d*日", text) is not None
+    return norm(label) in text
+
+
 def template_labels(template) -> set[str]:
     labels = {s.label for s in template.sections}
     labels |= {item.label for _s, _p, item in template.walk()}
@@ -224,6 +233,9 @@ def test_sample_posts_reads_back_and_prints(server, tmp_path, sample_path):
     assert norm(template.title) in layout and created["archive_no"] in layout
     missing_labels = sorted(label for label in template_labels(template) if label not in layout and label not in reading)
     assert missing_labels == [], missing_labels
+    missing_seed = [label for label in SEED_LABELS[template.name]
+                    if not (seed_label_printed(label, layout) or seed_label_printed(label, reading))]
+    assert missing_seed == [], missing_seed   # the paper form's own wording, choices and 说明 included
     missing_values = []
     for path_, field, value in filled:
         stored_value = at(stored["data"], path_)

@@ -95,7 +95,8 @@ def check_value(field, value, where, errors):
         return
     if field.type in ("choice", "multi_choice"):
         values = value if field.type == "multi_choice" else [value]
-        if not field.allow_other and any(v not in field.choices for v in values):
+        accepted = set(field.choices) | {alias for alias, _ in field.choice_aliases}
+        if not field.allow_other and any(v not in accepted for v in values):
             errors.append(f"{where}: {value!r} not among {field.choices}")
         return
     check = VALUE_CHECKS.get(field.type)
@@ -273,3 +274,42 @@ def test_client_research_completeness_rules():
 def test_growing_blocks_are_entry_tables(name, table):
     tables = {i.key: i for _, path, i in get_template(name).tables() if len(path) == 1}
     assert tables[table].entry
+
+
+# --- aliases: the seed's other wordings ---------------------------------------------------
+
+def test_choice_aliases_are_stored_as_the_choice_and_documented():
+    from schemas.jsonschema import json_schema
+    from schemas.validation import load_dossier
+    loaded = load_dossier({"template": "consulting_client", "data": {
+        "企业名称": "绿源", "客户来源": "其他",
+        "沟通记录": [{"沟通方式": "经邦上门"}, {"沟通方式": "和一上门"}, {"沟通方式": "客户上门"}]}})
+    assert [r["mode"] for r in loaded.data["rounds"]] == ["我方上门", "我方上门", "客户上门"]
+    assert loaded.data["source"] == "其它" and loaded.warnings == []
+    mode = json_schema(get_template("consulting_client"))["properties"]["rounds"]["items"]["properties"]["mode"]
+    assert mode["enum"] == ["客户上门", "我方上门", "现场沟通"]
+    assert mode["x-choice-aliases"] == {"经邦上门": "我方上门", "和一上门": "我方上门"}
+    with pytest.raises(Exception):
+        load_dossier({"template": "consulting_client", "data": {"企业名称": "绿源", "沟通记录": [{"沟通方式": "电话"}]}})
+
+
+def test_every_choice_alias_names_a_choice():
+    for name in NAMES:
+        for _, _, item in get_template(name).walk():
+            for alias, choice in getattr(item, "choice_aliases", ()):
+                assert choice in item.choices and alias not in item.choices, (name, item.key, alias)
+
+
+@pytest.mark.parametrize("name, data, key", [
+    ("standard", {"客户姓名": "华信", "沟通记录": [{"交流方式": "电话"}]}, "communications"),
+    ("standard", {"客户姓名": "华信", "交流记录": [{"交流方式": "面谈"}]}, "communications"),
+    ("client_research", {"公司名称": "博瑞", "姓名": "顾文斌", "第二主管人资料(与本公司业务话语权占70%)": {"姓名": "沈洁"}},
+     "second_manager"),
+    ("client_research", {"公司名称": "博瑞", "姓名": "顾文斌", "第三主管人资料（与本公司业务话语权占50%）.话语权": 50}, "third_manager"),
+])
+def test_group_and_table_aliases_resolve(name, data, key):
+    from schemas.jsonschema import json_schema
+    from schemas.validation import load_dossier
+    loaded = load_dossier({"template": name, "data": data})
+    assert key in loaded.data and loaded.extra == []
+    assert json_schema(get_template(name))["properties"][key]["x-aliases"]

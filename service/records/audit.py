@@ -66,6 +66,7 @@ class AuditLog:
     def __init__(self, repository, clock=utcnow):
         self.repository = repository
         self.clock = clock
+        self._last: tuple[int, str] | None = None  # (seq, hash) of the entry this process wrote last
 
     def record(self, actor, action: str, archive_no: str | None = None, version: int | None = None,
                details: dict | None = None, remote_addr: str | None = None) -> dict:
@@ -78,12 +79,15 @@ class AuditLog:
                      "prev_hash": self._previous_hash(seq)}
             entry["hash"] = entry_hash(entry)
             self.repository.append(COLLECTION, {"_id": seq, **entry})
+            self._last = (seq, entry["hash"])
         return entry
 
     def _previous_hash(self, seq: int) -> str:
         """Hash of entry ``seq - 1``; waits briefly for a concurrent writer (another process)."""
         if seq == 1:
             return GENESIS
+        if self._last is not None and self._last[0] == seq - 1:
+            return self._last[1]  # written by this process (entries never change): no read needed
         for _ in range(100):
             found = next(self.repository.scan(COLLECTION, {"_id": seq - 1}, limit=1), None)
             if found is not None:

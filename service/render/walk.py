@@ -194,13 +194,14 @@ def _text(field: Field, value: Any) -> str:
 
 
 def table_cell(field: Field, value: Any, printed: bool = False) -> "str | Tick":
-    """One cell of a ruled table: 是/否 as a tick box (☑ 是, ☐ 否); a blank prints an empty box
-    on printed rows (checklists, grids) and nothing on a row the clerk added."""
+    """One cell of a ruled table: 是/否 as a tick box with the answer (☑是, ☐否). On printed
+    rows (checklists, grids) a ticked 是否收到 reads ☑已收到, as a clerk writes it beside
+    the box, and a blank or 否 is the empty box; a blank on a row the clerk added prints nothing."""
     if field.type == "yesno" and (value in ("是", "否", True, False) or (printed and is_blank(value))):
         on = value in ("是", True)
-        # a checklist's 是否收到 ticked reads 已收到, as a clerk writes it beside the box
-        said = "已" + field.label[2:] if on and printed and field.label.startswith("是否") else ""
-        return Tick(on, said)
+        if not printed:
+            return Tick(on, "是" if on else "否")
+        return Tick(on, "已" + field.label[2:] if on and field.label.startswith("是否") else "")
     return _text(field, value)
 
 

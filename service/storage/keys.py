@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+import time
 from typing import Any
 
 from .errors import NotFound
@@ -20,9 +23,26 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def cache_seconds() -> float:
+    """How long a verified key is trusted without a lookup (``DOSSIER_KEY_CACHE_SECONDS``, default 5).
+
+    Every API request authenticates; a short in-process cache saves one store round
+    trip per request. A revocation takes effect at once in the process that revokes,
+    and within this many seconds in every other one. 0 turns the cache off.
+    """
+    try:
+        return max(0.0, float(os.environ.get("DOSSIER_KEY_CACHE_SECONDS", "5")))
+    except ValueError:
+        return 5.0
+
+
 class KeyRepository:
+    CACHE_SIZE = 1024
+
     def __init__(self, db: Any) -> None:
         self.collection = db[COLLECTION]
+        self._cache: dict[str, tuple[float, dict]] = {}   # sha256(token) → (expiry, public record)
+        self._cache_lock = threading.Lock()
 
     def create(self, role: str, name: str, created_at, team: str | None = None) -> tuple[str, dict]:
         key_id = secrets.token_hex(6)
@@ -36,12 +56,24 @@ class KeyRepository:
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "dk" or not parts[1].isalnum():
             return None
+        ttl = cache_seconds()
+        cache_key = hash_secret(token) if ttl else ""
+        if ttl:
+            hit = self._cache.get(cache_key)
+            if hit is not None and hit[0] > time.monotonic():
+                return dict(hit[1])
         record = self.collection.find_one({"_id": parts[1]})
         if not record or record.get("revoked"):
             return None
         if not hmac.compare_digest(record["secret_hash"], hash_secret(parts[2])):
             return None
-        return _public(record)
+        public = _public(record)
+        if ttl:  # only keys that verified are cached: a wrong token always costs a lookup
+            with self._cache_lock:
+                if len(self._cache) >= self.CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[cache_key] = (time.monotonic() + ttl, public)
+        return dict(public)
 
     def active(self, key_id: str) -> dict | None:
         """The key record if ``key_id`` names a key that is not revoked (web sessions)."""
@@ -61,6 +93,8 @@ class KeyRepository:
             raise NotFound(key_id, "key")
         record["revoked"] = True
         self.collection.replace_one({"_id": key_id}, record)
+        with self._cache_lock:
+            self._cache.clear()
 
     def count(self) -> int:
         return self.collection.count_documents({})
