@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from marshmallow import ValidationError
+
 from schemas import completeness
 from schemas.model import Table, Template
 from schemas.registry import get_template
@@ -21,12 +23,6 @@ from service.records.access import check_owner
 from service.records.errors import Destroyed
 from service.render.fingerprint import document_hash
 from service.storage.errors import NotFound, VersionConflict
-from marshmallow import ValidationError
-
-SYSTEM_FIELDS = ("archive_no", "version", "status", "completeness", "created_at", "created_by",
-                 "updated_at", "updated_by", "content_hash", "search_text", "extra", "entry_log",
-                 "team", "hold", "activity_at", "destruction", "external_id")
-
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
