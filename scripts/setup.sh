@@ -34,6 +34,15 @@ command -v "$python" >/dev/null || python=python3
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
+# Reinstall only when the dependencies changed since the last setup.
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras}"
+if [ ! -f "$stamp" ]; then
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".${extras}"; } \
+       > .venv/pip.log 2>&1; then
+    cat .venv/pip.log >&2
+    exit 1
+  fi
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
 .venv/bin/python -c "import service, schemas, weasyprint" # fail here, not later, if the install broke

@@ -5,6 +5,7 @@ action, never a role.
 """
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 
 ROLES = ("admin", "clerk", "viewer", "manager", "archivist", "auditor")
@@ -47,3 +48,12 @@ class Actor:
 
 
 SYSTEM = Actor(id="system", role="admin", name="命令行")
+
+
+def command_line_actor(role: str) -> Actor:
+    """Whoever runs a `dossier` command, acting in ``role``; audited as ``cli:<login>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "operator"
+    return Actor(id=f"cli:{user}", role=role, name=f"命令行 {user}")

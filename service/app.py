@@ -3,32 +3,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
 
 from service import config
-from service.dossiers import DossierService
-from service.records.wiring import Records, build_records
-from service.storage.connection import Store, open_database
-from service.storage.keys import KeyRepository
-from service.storage.repository import DossierRepository
-
-
-@dataclass
-class Services:
-    """What request handlers need, built once per app (app.extensions["dossier"])."""
-    store: Store | None
-    repository: DossierRepository
-    keys: KeyRepository
-    dossiers: DossierService
-    records: Records | None = None  # audit trail, loans, retention, copy serials (service/records)
-
-    @property
-    def audit(self):
-        """The AuditLog (service/records/audit.py) for export/import and web pages."""
-        return self.records.audit
+from service.services import Services, build_services
+from service.storage.connection import open_database
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -60,16 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _services(app: Flask) -> Services:
     """The database comes from test_config["DATABASE"] (tests) or MONGODB_URI / the embedded server."""
-    store = None
     db = app.config.get("DATABASE")
-    if db is None:
-        store = open_database(app.config["MONGODB_URI"], Path(app.config["DOSSIER_DATA_DIR"]),
-                              app.config["DOSSIER_DB_NAME"])
-        db = store.db
-    repository = DossierRepository(db)
-    repository.ensure_indexes()
-    dossiers = DossierService(repository)
-    return Services(store, repository, KeyRepository(db), dossiers, build_records(repository, dossiers))
+    if db is not None:
+        return build_services(db)
+    store = open_database(app.config["MONGODB_URI"], Path(app.config["DOSSIER_DATA_DIR"]),
+                          app.config["DOSSIER_DB_NAME"])
+    return build_services(store.db, store)
 
 
 def _secret_key(data_dir: Path) -> str:

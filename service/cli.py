@@ -19,13 +19,15 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from service import config
-from service.actors import ROLES, SYSTEM
-from service.dossiers import DossierService, utcnow
+from service.actors import ROLES, SYSTEM, command_line_actor
+from service.dossiers import utcnow
+from service.printing import print_official_copy, verify_url
 from service.records.cli import register as register_records
-from service.records.wiring import build_records
+from service.records.errors import RecordsError
+from service.services import build_services
 from service.storage.connection import Store, open_database
+from service.storage.errors import StorageError
 from service.storage.keys import KeyRepository
-from service.storage.repository import DossierRepository
 
 ANNOUNCE_FILE = "server.json"
 
@@ -38,7 +40,7 @@ def _settings() -> dict:
 def open_store():
     settings = _settings()
     data_dir: Path = settings["DOSSIER_DATA_DIR"]
-    uri = settings["MONGODB_URI"] or _announced_uri(data_dir)
+    uri = settings["MONGODB_URI"] or _announced(data_dir).get("uri")
     store = open_database(uri, data_dir, settings["DOSSIER_DB_NAME"])
     try:
         yield store
@@ -46,17 +48,31 @@ def open_store():
         store.close()
 
 
-def _announced_uri(data_dir: Path) -> str | None:
-    """The URI of the embedded server a running `dossier serve` uses, if it answers."""
+@contextlib.contextmanager
+def open_services():
+    with open_store() as store:
+        yield build_services(store.db, store)
+
+
+def _announced(data_dir: Path) -> dict:
+    """What a running `dossier serve` announced in the data directory (its database URI and
+    public URL), if its database answers."""
     path = data_dir / ANNOUNCE_FILE
     if not path.exists():
-        return None
-    uri = json.loads(path.read_text())["uri"]
+        return {}
+    announced = json.loads(path.read_text())
     try:
-        MongoClient(uri, serverSelectionTimeoutMS=1500).admin.command("ping")
-    except PyMongoError:
-        return None
-    return uri
+        MongoClient(announced["uri"], serverSelectionTimeoutMS=1500).admin.command("ping")
+    except (PyMongoError, KeyError, TypeError):
+        return {}
+    return announced
+
+
+def _public_url() -> str:
+    """Printed in QR codes: DOSSIER_PUBLIC_URL, else the running service's address."""
+    settings = _settings()
+    return (settings["DOSSIER_PUBLIC_URL"] or _announced(settings["DOSSIER_DATA_DIR"]).get("public_url")
+            or "http://127.0.0.1:8000")
 
 
 @click.group()
@@ -78,7 +94,9 @@ def serve(host: str, port: int, workers: int):
     if not settings["MONGODB_URI"]:
         store = open_database(None, data_dir, settings["DOSSIER_DB_NAME"])
         os.environ["MONGODB_URI"] = store.server.uri
-        (data_dir / ANNOUNCE_FILE).write_text(json.dumps({"uri": store.server.uri, "pid": os.getpid()}))
+        (data_dir / ANNOUNCE_FILE).write_text(json.dumps({
+            "uri": store.server.uri, "pid": os.getpid(),
+            "public_url": settings["DOSSIER_PUBLIC_URL"] or f"http://{host}:{port}"}))
         click.echo(f"嵌入式数据库已启动：{data_dir / 'dossiers.db'}")
     try:
         _bootstrap_admin_key(store)
@@ -140,30 +158,34 @@ def keys_revoke(key_id: str):
 @click.argument("source")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--version", "version", type=int, default=None, help="An earlier version of a stored dossier.")
-def render(source: str, output: Path, version: int | None):
-    """Print the official copy of FILE.json (a posted dossier) or a stored ARCHIVE_NO."""
-    from schemas.registry import get_template
-    from service.render import render_official_copy
-    from service.render.fingerprint import document_hash
-
+@click.option("--role", type=click.Choice(ROLES), default="archivist", show_default=True,
+              help="The role you print in (a stored dossier's copy gets a serial and is audited).")
+def render(source: str, output: Path, version: int | None, role: str):
+    """Print FILE.json as a draft (草稿, nothing stored) or the official copy of a stored ARCHIVE_NO."""
     if Path(source).is_file():
-        document = _draft_document(Path(source))
+        pdf = _render_draft(Path(source))
     else:
-        with open_store() as store:
-            repository = DossierRepository(store.db)
-            document = repository.get_version(source, version) if version else repository.get(source)
-    template = get_template(document["template"])
-    base = os.environ.get("DOSSIER_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    pdf = render_official_copy(document, template, printed_at=dt.datetime.now(dt.timezone.utc),
-                               verify_url=f"{base}/api/v1/verify/{document_hash(document)}")
+        actor = command_line_actor(role)
+        if not actor.can("dossier.print"):
+            raise click.ClickException(f"角色“{role}”没有权限打印正式档案")
+        with open_services() as services:
+            try:
+                copy = print_official_copy(services, source, version, actor, _public_url())
+            except (StorageError, RecordsError) as exc:
+                raise click.ClickException(getattr(exc, "message", str(exc))) from None
+        pdf = copy.pdf
+        click.echo(f"复本编号 {copy.serial}", err=True)
     output.write_bytes(pdf)
     click.echo(f"{output} ({len(pdf) // 1024} KB)")
 
 
-def _draft_document(path: Path) -> dict:
-    """A dossier file validated as if posted, numbered 草稿 (draft): nothing is stored."""
+def _render_draft(path: Path) -> bytes:
+    """A dossier file validated as if posted and printed as 草稿 (draft): nothing is stored,
+    so the copy carries no serial and no verification code."""
     from schemas import completeness
+    from schemas.registry import get_template
     from schemas.validation import DossierInvalid, load_dossier
+    from service.render import render_official_copy
 
     try:
         loaded = load_dossier(orjson.loads(path.read_bytes()))
@@ -171,9 +193,11 @@ def _draft_document(path: Path) -> dict:
         raise click.ClickException(_format_invalid(exc)) from None
     for warning in loaded.warnings:
         click.echo(f"提示: {warning}", err=True)
-    return {"archive_no": "草稿", "template": loaded.template.name, "version": 0, **loaded.envelope,
-            "data": loaded.data, "extra": loaded.extra,
-            "completeness": completeness.score(loaded.template, loaded.data)}
+    document = {"archive_no": "草稿", "template": loaded.template.name, "version": 0, **loaded.envelope,
+                "data": loaded.data, "extra": loaded.extra,
+                "completeness": completeness.score(loaded.template, loaded.data)}
+    return render_official_copy(document, get_template(document["template"]),
+                                printed_at=dt.datetime.now(dt.timezone.utc), verify_url=None)
 
 
 # -- import -------------------------------------------------------------------
@@ -195,12 +219,8 @@ def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_ru
     from service.bulk.readers import format_for, read_rows
 
     fmt = format_for(file, fmt) or "json"
-    with open_store() as store:
-        repository = DossierRepository(store.db)
-        repository.ensure_indexes()
-        service = DossierService(repository)
-        build_records(repository, service)  # imported dossiers are audited like posted ones
-        report = Importer(service, SYSTEM, mode, dry_run).run(lambda: read_rows(file, fmt, template))
+    with open_services() as services:  # imported dossiers are audited like posted ones
+        report = Importer(services.dossiers, SYSTEM, mode, dry_run).run(lambda: read_rows(file, fmt, template))
     for row in report.rows:
         _echo_import_row(row)
     counts = report.summary()
@@ -250,14 +270,13 @@ def export(fmt: str, output: Path, headers: str, workers: int | None, **filters)
     if filters["updated_since"] is not None:
         filters["updated_since"] = filters["updated_since"].replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
     filters = {k: v for k, v in filters.items() if v is not None}
-    base = os.environ.get("DOSSIER_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    with open_store() as store, Progress() as progress:
-        repository = DossierRepository(store.db)
+    with open_services() as services, Progress() as progress:
+        repository = services.repository
         task = progress.add_task("导出 export", total=repository.count(filters))
         try:
             selection = exporting.write_export(
                 repository, filters, SYSTEM, fmt, output, headers=headers, workers=workers,
-                verify_base=f"{base}/api/v1/verify/", on_item=lambda: progress.advance(task))
+                verify_base=verify_url(_public_url(), ""), on_item=lambda: progress.advance(task))
         except exporting.ExportRefused as exc:
             raise click.ClickException(exc.message) from None
     click.echo(f"{output}：导出 {selection.exported} 份，因客户未同意导出而跳过 {selection.skipped} 份")
@@ -269,4 +288,4 @@ def _format_invalid(exc) -> str:
     return "；".join(f"{path}: {'，'.join(messages)}" for path, messages in exc.fields.items())
 
 
-register_records(main, lambda: open_store())  # audit, loans, retention, destroy, certificate
+register_records(main, open_services)  # audit, loans, retention, destroy, certificate

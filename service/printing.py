@@ -10,8 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import current_app, request
-
 from schemas.model import Template
 from schemas.registry import get_template
 from service.actors import Actor
@@ -37,7 +35,9 @@ class PrintedCopy:
         return f"inline; filename=\"{archive_no}.pdf\"; filename*=UTF-8''{quote(filename)}"
 
 
-def print_official_copy(services, archive_no: str, version: int | None, actor: Actor) -> PrintedCopy:
+def print_official_copy(services, archive_no: str, version: int | None, actor: Actor,
+                        public_url: str) -> PrintedCopy:
+    """``public_url`` is where readers of the paper reach this service (printed in the QR code)."""
     current = services.dossiers.get(archive_no)
     check_read(actor, current)
     if current.get("status") == "destroyed":
@@ -45,16 +45,18 @@ def print_official_copy(services, archive_no: str, version: int | None, actor: A
     require_consent(current, "print")
     document = services.dossiers.get_version(archive_no, version) if version is not None else current
     template = get_template(document["template"])
-    serial = services.records.copies.issue(document, actor)
-    return PrintedCopy(official_copy(document, template, actor, serial), document, template, serial)
+    copies = services.records.copies
+    serial = copies.reserve()
+    pdf = official_copy(document, template, actor, serial, public_url)
+    copies.record(document, actor, serial)  # only a copy that exists is logged as printed
+    return PrintedCopy(pdf, document, template, serial)
 
 
-def verify_url(content_hash: str) -> str:
-    base = current_app.config.get("DOSSIER_PUBLIC_URL") or request.host_url.rstrip("/")
-    return f"{base}/api/v1/verify/{content_hash}"
+def verify_url(public_url: str, content_hash: str) -> str:
+    return f"{public_url.rstrip('/')}/api/v1/verify/{content_hash}"
 
 
-def official_copy(document: dict, template: Template, actor: Actor, serial: str | None = None) -> bytes:
+def official_copy(document: dict, template: Template, actor: Actor, serial: str | None, public_url: str) -> bytes:
     masked = mask_document(document, template, actor.can("confidential.read"))
     return render_official_copy(masked, template, printed_at=dt.datetime.now(dt.timezone.utc),
-                                verify_url=verify_url(document["content_hash"]), serial=serial)
+                                verify_url=verify_url(public_url, document["content_hash"]), serial=serial)

@@ -26,4 +26,5 @@ def run(host: str, port: int, workers: int) -> None:
         "worker_class": "gthread",
         "timeout": 120,
         "accesslog": "-",
+        "control_socket_disable": True,  # one global socket path per user: a second instance would clash
     }).run()

@@ -160,8 +160,8 @@ def test_pdf_masks_for_roles_without_clearance_and_shows_for_archivist(app, clie
     assert SECRET_VALUES[2] in pdf_text(printed.data)
     document = app.extensions["dossier"].repository.get(archive_no)
     for role in ("viewer", "clerk"):  # neither may print (403 in the matrix); the renderer masks anyway
-        with app.test_request_context("/"):
-            pdf = official_copy(document, get_template("mackay66"), Actor(id="x", role=role))
+        pdf = official_copy(document, get_template("mackay66"), Actor(id="x", role=role), None,
+                            "http://localhost")
         text = pdf_text(pdf)
         assert not any(value in text for value in SECRET_VALUES) and "王建国" in text
 

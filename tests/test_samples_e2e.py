@@ -332,11 +332,18 @@ def test_cli_import_render_and_keys(cli_env, tmp_path):
     assert out.read_bytes().startswith(b"%PDF-")
     layout, reading = pdf_texts(out)
     assert norm(sample["data"]["1.姓名"]) in layout and norm(sample["data"]["4.公司名称"]) in layout + reading
+    assert "草稿" in layout and "核验" not in layout  # a draft has nothing to verify against
 
     stored_pdf = tmp_path / "stored.pdf"
     rendered = runner.invoke(cli, ["render", numbers[0], "-o", str(stored_pdf)])
     assert rendered.exit_code == 0, rendered.output
+    serial = re.findall(r"FB-\d{4}-\d{6}", rendered.output)
+    assert len(serial) == 1 and serial[0] in pdf_texts(stored_pdf)[0]
     assert numbers[0] in pdf_texts(stored_pdf)[0]
+    printed = runner.invoke(cli, ["audit", "list", "--dossier", numbers[0], "--action", "dossier.print"])
+    assert serial[0] in printed.output
+    refused = runner.invoke(cli, ["render", numbers[0], "-o", str(stored_pdf), "--role", "viewer"])
+    assert refused.exit_code != 0 and "没有权限" in refused.output
 
     made = runner.invoke(cli, ["keys", "create", "--role", "clerk", "--name", "测试"])
     assert made.exit_code == 0, made.output

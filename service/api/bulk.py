@@ -25,7 +25,7 @@ from service.printing import verify_url
 from .auth import require
 from .docs_schemas import ErrorResponse
 from .errors import ApiError
-from .responses import json_response
+from .responses import json_response, public_url
 
 blp = Blueprint("bulk", __name__, url_prefix="/api/v1", description="批量导出与导入")
 
@@ -76,7 +76,7 @@ def export(format, headers="labels", summary=False, workers=None, **filters):
         raise ApiError(400, exc.code, exc.message, exc.fields) from None
     selection = Selection(current_app.extensions["dossier"].repository, filters, actor, format,
                           remote_addr=request.remote_addr)
-    chunks = export_chunks(selection, template, headers, workers, verify_url(""), summary)
+    chunks = export_chunks(selection, template, headers, workers, verify_url(public_url(), ""), summary)
     extra = {}
     if format == "xlsx":  # built before the first byte: its counts fit in headers
         extra = {"X-Export-Count": str(selection.exported), "X-Skipped": str(selection.skipped)}

@@ -16,7 +16,7 @@ from .auth import require
 from .body import read_body, required_version
 from .errors import ApiError
 from .docs_schemas import Dossier, DossierInput, DossierPage, ErrorResponse, ListQuery
-from .responses import SHANGHAI, dossier_summary, dossier_view, etag_headers, json_response
+from .responses import SHANGHAI, dossier_summary, public_url, dossier_view, etag_headers, json_response
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="客户档案")
 
@@ -165,7 +165,8 @@ def _version_param() -> int | None:
 def dossier_pdf(archive_no):
     """The official archive copy (PDF/A-3b), optionally of an earlier ?version=N"""
     actor = require("dossier.print")
-    copy = print_official_copy(current_app.extensions["dossier"], archive_no, _version_param(), actor)
+    copy = print_official_copy(current_app.extensions["dossier"], archive_no, _version_param(), actor,
+                               public_url())
     return Response(copy.pdf, mimetype="application/pdf", headers={
         "Content-Disposition": copy.content_disposition, **etag_headers(copy.document),
         "X-Copy-Serial": copy.serial})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import orjson
-from flask import Response, url_for
+from flask import Response, current_app, request, url_for
 
 from schemas.model import Template
 from service.actors import Actor
@@ -34,6 +34,11 @@ def json_response(value, status: int = 200, headers: dict | None = None) -> Resp
     for name, header in (headers or {}).items():
         response.headers[name] = header
     return response
+
+
+def public_url() -> str:
+    """Where readers of a printed copy reach this service: DOSSIER_PUBLIC_URL or this request's host."""
+    return current_app.config.get("DOSSIER_PUBLIC_URL") or request.host_url.rstrip("/")
 
 
 def dossier_view(document: dict, template: Template, actor: Actor) -> dict:

@@ -6,30 +6,25 @@ API key) and is recorded in the audit trail as ``cli:<login>``.
 from __future__ import annotations
 
 import contextlib
-import getpass
 from pathlib import Path
 
 import click
 
-from service.actors import ROLES, Actor
-from service.dossiers import DossierService
+from service.actors import ROLES, Actor, command_line_actor
 from service.records.certificate import render_certificate
 from service.records.errors import RecordsError
 from service.records.lending import STEPS
-from service.records.wiring import build_records
 from service.storage.errors import StorageError
-from service.storage.repository import DossierRepository
 
 
-def register(main: click.Group, open_store) -> None:
-    """Add the records commands to the ``dossier`` group; ``open_store`` yields a Store."""
+def register(main: click.Group, open_services) -> None:
+    """Add the records commands to the ``dossier`` group; ``open_services`` yields service.services.Services."""
 
     @contextlib.contextmanager
     def records():
-        with open_store() as store:
-            repository = DossierRepository(store.db)
+        with open_services() as services:
             try:
-                yield build_records(repository, DossierService(repository))
+                yield services.records
             except (RecordsError, StorageError) as exc:
                 raise click.ClickException(getattr(exc, "message", str(exc))) from None
 
@@ -151,11 +146,7 @@ def register(main: click.Group, open_store) -> None:
 
 
 def _actor(role: str, action: str) -> Actor:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "operator"
-    actor = Actor(id=f"cli:{user}", role=role, name=f"命令行 {user}")
+    actor = command_line_actor(role)
     if not actor.can(action):
         raise click.ClickException(f"角色“{role}”没有权限执行此操作（{action}）")
     return actor

@@ -23,18 +23,20 @@ class OfficialCopies:
     def __init__(self, repository, audit, clock=utcnow):
         self.repository, self.audit, self.clock = repository, audit, clock
 
-    def issue(self, document: dict, actor: Actor) -> str:
-        """Reserve the serial of a copy of ``document`` (a stored version) and audit the print."""
+    def reserve(self) -> str:
+        """The next serial, printed on the copy; a render that then fails leaves a gap, not a record."""
+        year = self.clock().astimezone(SHANGHAI).year
+        return f"FB-{year}-{self.repository.next_sequence(f'copy_serial:{year}'):06d}"
+
+    def record(self, document: dict, actor: Actor, serial: str) -> None:
+        """Log a printed copy of ``document`` (a stored version) and audit the print."""
         now = self.clock()
-        year = now.astimezone(SHANGHAI).year
-        serial = f"FB-{year}-{self.repository.next_sequence(f'copy_serial:{year}'):06d}"
         self.repository.append(COLLECTION, {
             "_id": serial, "serial": serial, "archive_no": document["archive_no"],
             "version": document["version"], "content_hash": document.get("content_hash"),
             "printed_at": now, "printed_by": actor.id})
         self.audit.record(actor, "dossier.print", document["archive_no"], document["version"],
                           {"serial": serial})
-        return serial
 
     def serials(self, content_hash: str) -> list[str]:
         return [c["serial"] for c in self.repository.scan(COLLECTION, {"content_hash": content_hash})]

@@ -32,11 +32,11 @@ __all__ = ["render_official_copy", "render_html", "document_hash"]
 
 
 def render_official_copy(document: dict[str, Any], template: Template, *, printed_at: datetime,
-                         verify_url: str, serial: str | None = None) -> bytes:
+                         verify_url: str | None, serial: str | None = None) -> bytes:
     """PDF bytes of the official copy of ``document`` printed with ``template``.
 
     ``printed_at`` is shown in Asia/Shanghai time (naive means UTC); ``verify_url``
-    is encoded in the QR code; ``serial`` (复本编号) is printed in the footer when given.
+    is encoded in the QR code (None: a draft, printed 草稿 without one); ``serial`` (复本编号) is printed in the footer when given.
     Confidential values must already be masked by the caller; they print as given.
     """
     html = render_html(document, template, printed_at=printed_at, verify_url=verify_url, serial=serial)

@@ -66,7 +66,9 @@ def local_time(moment: datetime) -> str:
 
 def page_style(template: Template, document: dict, printed: str, serial: str | None, digest: str) -> Markup:
     """The per-document content of the page margin boxes (header and footer)."""
-    archive = f"档案编号 {document.get('archive_no') or ''}    版本 {document.get('version') or ''}"
+    archive = f"档案编号 {document.get('archive_no') or ''}"
+    if document.get("version"):
+        archive += f"    版本 {document['version']}"
     left = f"打印时间 {printed}" + (f"    复本编号 {serial}" if serial else "")
     rules = {
         "top-left": css_string(template.title),
@@ -89,8 +91,9 @@ def extra_rows(document: dict) -> list[tuple[str, str, str]]:
             for r in rows if isinstance(r, dict)]
 
 
-def render_html(document: dict, template: Template, *, printed_at: datetime, verify_url: str,
+def render_html(document: dict, template: Template, *, printed_at: datetime, verify_url: str | None,
                 serial: str | None = None) -> str:
+    """``verify_url`` None prints a draft (草稿): not stored, so nothing to verify it against."""
     digest = document_hash(document)
     printed = local_time(printed_at)
     signed = signatures(template, document)
@@ -98,14 +101,14 @@ def render_html(document: dict, template: Template, *, printed_at: datetime, ver
         "template": template,
         "document": document,
         "sections": FormWalker(template, document, signed.consumed).sections(),
-        "watermark": WATERMARKS.get(document.get("confidentiality") or ""),
+        "watermark": "草稿" if verify_url is None else WATERMARKS.get(document.get("confidentiality") or ""),
         "confidentiality": CONFIDENTIALITY_LABELS.get(document.get("confidentiality") or "", ""),
         "classification": document.get("classification") or {},
         "completeness": completeness_text(document),
         "signatures": signed,
         "extra": extra_rows(document),
         "digest": digest,
-        "qr": qr_data_uri(verify_url),
+        "qr": qr_data_uri(verify_url) if verify_url else None,
         "verify_url": verify_url,
         "printed": printed,
         "serial": serial,

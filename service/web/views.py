@@ -17,6 +17,7 @@ from schemas.registry import all_templates, get_template, UnknownTemplate
 from schemas.validation import DossierInvalid
 from service.dossiers import client_names
 from service.masking import mask_document
+from service.api.responses import public_url
 from service.printing import print_official_copy
 from service.records.access import check_read, read_scope
 from service.records.consent import SCOPE_WORDS, consent_state
@@ -257,7 +258,8 @@ def dossier_pdf(archive_no):
     raw_version = request.args.get("version", "")
     version = int(raw_version) if raw_version.isdigit() else None
     try:
-        copy = print_official_copy(current_app.extensions["dossier"], archive_no, version, current_actor())
+        copy = print_official_copy(current_app.extensions["dossier"], archive_no, version, current_actor(),
+                                   public_url())
     except NotFound:
         abort(404)
     return Response(copy.pdf, mimetype="application/pdf", headers={
