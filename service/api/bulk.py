@@ -24,6 +24,7 @@ from service.printing import verify_url
 
 from .auth import require
 from .docs_schemas import ErrorResponse
+from .dossiers import local_since
 from .errors import ApiError
 from .responses import json_response, public_url
 
@@ -70,6 +71,7 @@ class ImportQuery(Schema):
 def export(format, headers="labels", summary=False, workers=None, **filters):
     """Export the dossiers matching the list filters (streamed; CSV needs template=)"""
     actor = require("dossier.export")
+    local_since(filters)  # the list's rule: naive is Beijing time; out of range is a 400
     try:
         template = check_export(format, filters)
     except ExportRefused as exc:

@@ -1,6 +1,8 @@
 """/api/v1/dossiers: create, read, list, update (If-Match), versions, entries, PDF."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -58,9 +60,7 @@ class DossierCollection(MethodView):
         filters.update(read_scope(actor))
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(400, "invalid_query", f"limit 应在 1 到 {MAX_PAGE} 之间", {"limit": ["超出范围"]})
-        since = filters.get("updated_since")
-        if since is not None and since.tzinfo is None:  # a clerk's wall-clock time is Beijing time
-            filters["updated_since"] = since.replace(tzinfo=SHANGHAI)
+        local_since(filters)
         items, next_cursor = _service().list(filters, limit, cursor)
         return json_response({
             "items": [dossier_summary(d, get_template(d["template"])) for d in items],
@@ -150,11 +150,25 @@ def dossier_entries(archive_no, block):
     return _saved_response(saved, actor, 201)
 
 
+def local_since(filters: dict) -> None:
+    """updated_since (list, export): a naive time is Beijing time; one the store cannot hold is a 400."""
+    since = filters.get("updated_since")
+    if since is None:
+        return
+    if since.tzinfo is None:  # a clerk's wall-clock time is Beijing time
+        since = filters["updated_since"] = since.replace(tzinfo=SHANGHAI)
+    try:
+        since.astimezone(dt.timezone.utc)  # BSON stores UTC: 0001-01-01 (Beijing) is before year 1
+    except OverflowError:
+        raise ApiError(400, "invalid_query", "updated_since 超出可用的日期范围（公元 1 年至 9999 年）",
+                       {"updated_since": ["日期超出范围"]}) from None
+
+
 def _version_param() -> int | None:
     raw = request.args.get("version")
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit(); int() refuses > 4300 digits
         raise ApiError(400, "invalid_query", "version 应为正整数", {"version": [f"“{raw}”不是版本号"]})
     return int(raw)
 

@@ -236,6 +236,6 @@ def _time(value: str | None, name: str) -> dt.datetime | None:
 def _int(value: str | None, name: str, default, low: int, high: int):
     if value is None or value == "":
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18 or not low <= int(value) <= high:
         raise ApiError(400, "invalid_query", f"{name} 应为 {low} 到 {high} 之间的整数", {name: ["超出范围"]})
     return int(value)

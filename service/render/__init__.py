@@ -22,10 +22,10 @@ from typing import Any
 
 from schemas.model import Template
 
+from . import copy_cache
 from .fingerprint import document_hash
 from .markup import render_html
-from . import copy_cache
-from .pdf import dossier_json, overlay_stamp, split_stamp, stamp_pdf, write_pdf
+from .pdf import dossier_json, overlay_available, overlay_stamp, split_stamp, stamp_pdf, write_pdf
 from .resources import stylesheet_key
 
 __all__ = ["render_official_copy", "render_html", "document_hash"]
@@ -40,7 +40,7 @@ def render_official_copy(document: dict[str, Any], template: Template, *, printe
     Confidential values must already be masked by the caller; they print as given.
     """
     html = render_html(document, template, printed_at=printed_at, verify_url=verify_url, serial=serial)
-    split = split_stamp(html) if copy_cache.enabled() else None
+    split = split_stamp(html) if copy_cache.enabled() and overlay_available() else None
     if split is None:
         return write_pdf(html, document, printed_at)
     base_html, stamp = split

@@ -1,10 +1,12 @@
 """HTML → PDF/A-3b with the dossier's JSON embedded (WeasyPrint)."""
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -54,6 +56,12 @@ def write_pdf(html: str, document: dict[str, Any], printed_at: datetime) -> byte
 STAMP_RULE = re.compile(r'@bottom-left\{content:("(?:[^"\\]|\\.)*")\}')
 STAMP_XOBJECT = "/DossierStamp"
 STAMP_FONTS = f'"{STAMP_FAMILY}", "{CUT_FAMILY}", "{FULL_FAMILY}", sans-serif'
+
+
+@lru_cache(maxsize=1)
+def overlay_available() -> bool:
+    """pypdf present (a runtime dependency; without it every print renders in full)."""
+    return importlib.util.find_spec("pypdf") is not None
 
 
 def split_stamp(html: str) -> tuple[str, str] | None:

@@ -346,7 +346,7 @@ def field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def envelope_values(document: dict) -> dict:
     """The envelope of a stored dossier as the form's inputs show it."""
-    consent = dict(document.get("consent") or {})
+    consent = dict(_block(document, "consent"))
     if consent.get("given") is True:
         consent["given"] = "true"
     elif consent.get("given") is False:  # refused on record, or the default "no consent recorded"
@@ -354,10 +354,16 @@ def envelope_values(document: dict) -> dict:
         consent["given"] = "false" if recorded else ""
     return {
         "confidentiality": document.get("confidentiality", "normal"),
-        "classification": document.get("classification") or {},
+        "classification": _block(document, "classification"),
         "consent": consent,
-        "retention": document.get("retention") or {},
+        "retention": _block(document, "retention"),
     }
+
+
+def _block(document: dict, key: str) -> dict:
+    """An envelope block as a dict: a posted bare ``consent=x`` (no such input) is not one."""
+    value = document.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 ENVELOPE_INPUTS = ("confidentiality", "classification.region", "classification.industry",

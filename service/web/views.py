@@ -256,7 +256,7 @@ def _show(archive_no: str, version: int | None):
 def dossier_pdf(archive_no):
     """The official copy for the pages: the same renderer as GET /api/v1/dossiers/<no>/pdf."""
     raw_version = request.args.get("version", "")
-    version = int(raw_version) if raw_version.isdigit() else None
+    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() and len(raw_version) <= 18 else None
     try:
         copy = print_official_copy(current_app.extensions["dossier"], archive_no, version, current_actor(),
                                    public_url())
