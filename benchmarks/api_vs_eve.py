@@ -47,8 +47,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from service.samples import shared_dir  # noqa: E402
 
-SAMPLE = Path("/work/shared/samples/mackay66-wang.json")
+SAMPLE = shared_dir() / "samples" / "mackay66-wang.json"
 EVE_TOKEN = "bench-eve-token"
 EVE_REQUIREMENTS = ["eve==2.3.1", "gunicorn>=23,<28"]
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from service.samples import shared_dir  # noqa: E402
 
 from schemas.validation import load_dossier  # noqa: E402
 from service.render import document_hash, render_official_copy  # noqa: E402
@@ -31,7 +32,7 @@ from service.render.markup import render_html  # noqa: E402
 from service.render.pdf import write_pdf  # noqa: E402
 from service.render.resources import harfbuzz_subsetting  # noqa: E402
 
-SAMPLE = Path("/work/shared/samples/mackay66-wang.json")
+SAMPLE = shared_dir() / "samples" / "mackay66-wang.json"
 PRINTED_AT = datetime(2026, 10, 12, 6, 30, tzinfo=timezone.utc)
 # CJK ideographs, radicals, kana, CJK punctuation, full-width forms, the □/■ marks.
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u25a0-\u25ff\u2018-\u201d]")

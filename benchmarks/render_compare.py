@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from service.samples import shared_dir  # noqa: E402
 
 from schemas.validation import load_dossier  # noqa: E402
 from service.render import document_hash, render_official_copy  # noqa: E402
@@ -44,7 +45,7 @@ from service.render.markup import render_html  # noqa: E402
 from service.render.pdf import write_pdf  # noqa: E402
 from service.render.resources import STYLESHEET  # noqa: E402
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = shared_dir() / "samples"
 PRINTED_AT = datetime(2026, 10, 12, 6, 30, tzinfo=timezone.utc)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from service.samples import own_samples, shared_samples  # noqa: E402
 
 from pymongo import MongoClient  # noqa: E402
 
@@ -48,7 +49,7 @@ from service.dossiers import DossierService  # noqa: E402
 from service.storage.embedded import EmbeddedServer  # noqa: E402
 from service.storage.repository import DossierRepository, build_query  # noqa: E402
 
-SAMPLES = sorted(Path("/work/shared/samples").glob("*.json")) + sorted((ROOT / "samples").glob("*.json"))
+SAMPLES = shared_samples() + own_samples()
 REGIONS = ("北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安")
 LEVELS = ("A", "B", "C", "VIP", "潜在客户")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,11 @@ from service.dossiers import utcnow
 from service.storage.connection import open_mongomock
 from service.storage.keys import KeyRepository
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DOSSIER_SHARED_DIR", REPO.parent / "shared"))
-SHARED_SAMPLES = sorted((SHARED / "samples").glob("*.json"))
-OWN_SAMPLES = sorted((REPO / "samples").glob("*.json"))
+from service.samples import REPO, own_samples, shared_dir, shared_samples
+
+SHARED = shared_dir()
+SHARED_SAMPLES = shared_samples()
+OWN_SAMPLES = own_samples()
 
 
 def pytest_configure(config):

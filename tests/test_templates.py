@@ -9,15 +9,14 @@ its items.
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from schemas.model import FIELD_TYPES
 from schemas.registry import all_templates, get_template
+from service.samples import own_samples, shared_dir, shared_samples
 
 try:
     from .seed_labels import SEED_LABELS
@@ -29,10 +28,8 @@ NAMES = {
     "consulting_client", "mackay66", "it_support", "standard", "property_owner",
     "client_research",
 }
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DOSSIER_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-SAMPLE_FILES = sorted((SHARED / "samples").glob("*.json")) + sorted((REPO / "samples").glob("*.json"))
+SAMPLE_FILES = shared_samples() + own_samples()
 
 
 def norm(text: str) -> str:
@@ -155,6 +152,34 @@ def test_registry_lists_all_ten_templates():
 
 def test_seed_labels_cover_every_template():
     assert set(SEED_LABELS) == NAMES
+
+
+# Labels the paper composes from shared words rather than printing whole: the seed's wording.
+COMPOSED_LABELS = {
+    ("mackay66", "电话(宅)"): "电话(公):(宅)",
+    ("mackay66", "若是客户未上过大学,他是否在意学位"): "若是客户未上过大学他可否在意学位",
+    ("it_support", "技术支持人员姓名和工号"): "技术支持人员的姓名和工号",
+    ("it_support", "处理结束时间"): "处理开始时间和结束时间",
+    ("standard", "定单号"): "客户的定单",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_seed_labels_are_the_seed_wording(name):
+    """The hand-copied label lists against the seed itself, with each template's corrections undone."""
+    def bare(text: str) -> str:
+        return re.sub(r"[:：]", "", norm(text))
+
+    seed = bare((shared_dir() / "seeds" / "000_ea7b793c340a0ee7.txt").read_text(encoding="utf-8"))
+    corrections = [(bare(wrong), bare(right)) for wrong, right in get_template(name).corrections]
+    not_in_seed = []
+    for label in SEED_LABELS[name]:
+        wordings = {bare(COMPOSED_LABELS.get((name, label), label))}
+        for wrong, right in corrections:
+            wordings |= {w.replace(right, wrong) for w in wordings}
+        if not any(w in seed for w in wordings):
+            not_in_seed.append(label)
+    assert not_in_seed == []
 
 
 @pytest.mark.parametrize("name", sorted(NAMES))

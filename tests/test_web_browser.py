@@ -1,7 +1,7 @@
 """The web pages in a real headless browser (Playwright + Debian chromium).
 
 The app runs on mongomock in a background thread (werkzeug ``make_server`` on a
-free loopback port). Each sample of /work/shared/samples is typed in input by
+free loopback port). Each shared sample is typed in input by
 input, found by its label as a person would; tables get rows through
 "添加一行". Screenshots go to test-output/screenshots/ (gitignored).
 """
