@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as dt
 import json
 import multiprocessing
 import os
@@ -36,54 +35,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from service.samples import own_samples, shared_samples  # noqa: E402
+
+from corpus import stored_samples, variants  # noqa: E402
 
 from schemas.registry import get_template  # noqa: E402
-from service.actors import SYSTEM  # noqa: E402
 from service.bulk.export_pdfzip import MANIFEST, RenderLimits, pdfzip_chunks  # noqa: E402
-from service.dossiers import DossierService  # noqa: E402
 
-SAMPLES = shared_samples() + own_samples()
-REGIONS = ("北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安")
-LEVELS = ("A", "B", "C", "VIP", "潜在客户")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 VERIFY = "http://127.0.0.1/api/v1/verify/"
 
 
-class CapturingRepository:
-    def __init__(self):
-        self.captured: list[dict] = []
-
-    def next_archive_no(self, year: int) -> str:
-        return f"KH-{year}-000000"
-
-    def insert(self, document: dict) -> None:
-        self.captured.append(document)
-
-
-def stored_samples() -> list[dict]:
-    repository = CapturingRepository()
-    moment = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    service = DossierService(repository, clock=lambda: moment)
-    for path in SAMPLES:
-        service.create(json.loads(path.read_text(encoding="utf-8")), SYSTEM)
-    return repository.captured
-
-
 def dossiers(count: int, bases: list[dict]):
-    for i in range(1, count + 1):
-        doc = copy.deepcopy(bases[i % len(bases)])
-        template = get_template(doc["template"])
-        doc["archive_no"] = f"KH-2026-{i:06d}"
-        doc["classification"] = {**(doc.get("classification") or {}),
-                                 "region": REGIONS[i % len(REGIONS)], "level": LEVELS[i % len(LEVELS)]}
-        for path in template.name_fields[:1]:
-            node, *keys = doc["data"], *path.split(".")
-            for key in keys[:-1]:
-                node = node.setdefault(key, {})
-            if isinstance(node, dict):
-                node[keys[-1]] = f"{SURNAMES[i % len(SURNAMES)]}客户{i:06d}"
-        yield doc, template
+    for doc in variants(bases, 0, count):
+        yield doc, get_template(doc["template"])
 
 
 class PeakMemory(threading.Thread):

@@ -28,8 +28,6 @@ Goal (issue 7): p50 at 100,000 within 2 × the p50 at 1,000, for list and search
 from __future__ import annotations
 
 import argparse
-import copy
-import datetime as dt
 import json
 import os
 import statistics
@@ -40,74 +38,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from service.samples import own_samples, shared_samples  # noqa: E402
 
+from corpus import SURNAMES, client_name, insert_all, stored_samples, variants  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from service.actors import SYSTEM  # noqa: E402
-from service.dossiers import DossierService  # noqa: E402
 from service.storage.embedded import EmbeddedServer  # noqa: E402
 from service.storage.repository import DossierRepository, build_query  # noqa: E402
 
-SAMPLES = shared_samples() + own_samples()
-REGIONS = ("北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安")
-LEVELS = ("A", "B", "C", "VIP", "潜在客户")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-BATCH = 1000
-
-
-class CapturingRepository:
-    """Enough of DossierRepository for DossierService.create: numbers out, documents captured."""
-
-    def __init__(self):
-        self.captured: list[dict] = []
-
-    def next_archive_no(self, year: int) -> str:
-        return f"KH-{year}-000000"
-
-    def insert(self, document: dict) -> None:
-        self.captured.append(document)
-
-
-def stored_samples() -> list[dict]:
-    """Each sample as the service stores it (validated, derived fields, completeness)."""
-    repository = CapturingRepository()
-    moment = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    service = DossierService(repository, clock=lambda: moment)
-    for path in SAMPLES:
-        service.create(json.loads(path.read_text(encoding="utf-8")), SYSTEM)
-    return repository.captured
-
-
-def client_name(i: int) -> str:
-    return f"{SURNAMES[i % len(SURNAMES)]}客户{i:06d}"
-
-
-def variant(base: dict, i: int) -> dict:
-    doc = copy.deepcopy(base)
-    archive_no = f"KH-2026-{i:06d}"
-    name = client_name(i)
-    doc.update({
-        "_id": archive_no, "archive_no": archive_no,
-        "classification": {**(doc.get("classification") or {}),
-                           "region": REGIONS[i % len(REGIONS)], "level": LEVELS[i % len(LEVELS)]},
-        "search_text": name,
-        "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=i),
-    })
-    doc["updated_at"] = doc["activity_at"] = doc["created_at"]
-    return doc
-
-
 def grow(db, bases: list[dict], start: int, stop: int) -> float:
     begin = time.perf_counter()
-    batch = []
-    for i in range(start, stop):
-        batch.append(variant(bases[i % len(bases)], i + 1))
-        if len(batch) >= BATCH:
-            db.dossiers.insert_many(batch, ordered=False)
-            batch = []
-    if batch:
-        db.dossiers.insert_many(batch, ordered=False)
+    insert_all(db.dossiers, variants(bases, start, stop))
     return time.perf_counter() - begin
 
 

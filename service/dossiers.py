@@ -83,7 +83,7 @@ class DossierService:
             document["external_id"] = external_id
         if loaded.envelope.get("consent"):
             _stamp_refusal(document["consent"], now)
-        _derive(loaded.template, document)
+        derive_fields(loaded.template, document)
         self.repository.insert(document)
         self._record(actor, "dossier.create", document, {"template": document["template"]})
         return Saved(document, loaded.warnings)
@@ -165,7 +165,7 @@ class DossierService:
     def _replace(self, template, document, current, actor, now=None) -> dict:
         now = now or self.clock()
         document.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
-        _derive(template, document)
+        derive_fields(template, document)
         self.repository.replace(document, current["version"])
         return document
 
@@ -260,7 +260,7 @@ def _merge_extra(stored: list[dict], new: list[dict]) -> list[dict]:
     return [e for e in stored if (e["path"], e["name"]) not in replaced] + new
 
 
-def _derive(template: Template, document: dict) -> None:
+def derive_fields(template: Template, document: dict) -> None:
     """Fields computed from the content: completeness, search text, fingerprint."""
     document["completeness"] = completeness.score(template, document["data"])
     document["search_text"] = " ".join([document["archive_no"], *client_names(template, document["data"])])

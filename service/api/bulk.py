@@ -23,7 +23,7 @@ from service.bulk.selection import Selection
 from service.printing import verify_url
 
 from .auth import require
-from .docs_schemas import ErrorResponse
+from .docs_schemas import ErrorResponse, ListFilters
 from .dossiers import local_since
 from .errors import ApiError
 from .responses import json_response, public_url
@@ -40,21 +40,13 @@ UPLOAD_TYPES = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application
 DEFAULT_MAX_IMPORT = 256 * 1024 * 1024
 
 
-class ExportQuery(Schema):
+class ExportQuery(ListFilters):
     format = fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS),
                            metadata={"description": "jsonl | csv | xlsx | pdf-zip"})
     headers = fields.String(load_default="labels", validate=validate.OneOf(("labels", "keys")),
                             metadata={"description": "CSV/XLSX 列名：labels（中文标签）或 keys"})
     summary = fields.Boolean(load_default=False, metadata={"description": "JSON Lines 末尾加一行 _summary"})
     workers = fields.Integer(validate=validate.Range(1, 64), metadata={"description": "PDF 并行进程数"})
-    template = fields.String()
-    region = fields.String()
-    industry = fields.String()
-    level = fields.String()
-    status = fields.String()
-    q = fields.String()
-    updated_since = fields.DateTime()
-    completeness_lt = fields.Float()
 
 
 class ImportQuery(Schema):

@@ -49,7 +49,8 @@ class DossierPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class ListQuery(Schema):
+class ListFilters(Schema):
+    """The filters of the list, shared by the export (same names, same meaning)."""
     template = fields.String()
     region = fields.String()
     industry = fields.String()
@@ -58,6 +59,9 @@ class ListQuery(Schema):
     q = fields.String(metadata={"description": "按客户名称或档案编号搜索"})
     updated_since = fields.DateTime(metadata={"description": "ISO 8601，例如 2026-11-01T00:00:00+08:00"})
     completeness_lt = fields.Float(metadata={"description": "完整度低于此值（0 到 1）"})
+
+
+class ListQuery(ListFilters):
     limit = fields.Integer(load_default=20, metadata={"description": "1 到 100"})
     cursor = fields.String(metadata={"description": "上一页返回的 next_cursor"})
 
