@@ -306,6 +306,23 @@ def test_embedded_store_keeps_values_exactly(server):
             ].count(no) == 1
 
 
+def test_audit_trail_past_nine_entries_verifies_and_pages_in_order(server):
+    """The embedded server sorts numeric _id as text; the trail must still walk 1, 2 … 10, 11."""
+    app, client, admin = server
+    for _ in range(12):  # enough entries of our own, whatever ran before
+        client.post(DOSSIERS, json=load_sample(SAMPLES[0]), headers=admin)
+    assert client.get("/api/v1/audit/verify", headers=admin).get_json()["ok"] is True
+    seen, after = [], None
+    while True:
+        page = client.get("/api/v1/audit", query_string={"limit": 5, **({"after": after} if after else {})},
+                          headers=admin).get_json()
+        if not page["entries"]:
+            break
+        seen += [entry["seq"] for entry in page["entries"]]
+        after = page["next_after"]
+    assert len(seen) >= 12 and seen == list(range(1, len(seen) + 1))
+
+
 # -- the CLI ------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -5,7 +5,8 @@ entry after the fact. Each entry carries ``prev_hash`` (the hash of the entry
 before it) and its own ``hash`` = sha256 over the canonical orjson of the entry
 (sorted keys, UTC datetimes, without ``_id`` and ``hash``). Entry ``_id`` is its
 sequence number from the repository counter (``find_one_and_update`` + ``$inc``),
-so a deleted entry leaves a gap that :meth:`AuditLog.verify` reports.
+so a deleted entry leaves a gap that :meth:`AuditLog.verify` reports. Entries are read
+in ``seq`` order (indexed): the embedded server sorts numeric ``_id`` values as text.
 
 Entries name keys, never values: ``details`` holds field keys, serial numbers,
 loan ids and similar, so destroying a dossier leaves no personal value here.
@@ -99,9 +100,8 @@ class AuditLog:
                 after: int | None = None) -> list[dict]:
         """Entries matching equality ``filters`` (archive_no, actor, action) in time range, oldest first."""
         found = []
-        for entry in self.repository.scan(COLLECTION, {k: v for k, v in (filters or {}).items() if v is not None}):
-            if after is not None and entry["_id"] <= after:
-                continue
+        equals = {k: v for k, v in (filters or {}).items() if v is not None}
+        for entry in self.repository.scan(COLLECTION, equals, sort="seq", after=after):
             if not _in_range(entry["at"], since, until):
                 continue
             found.append({k: v for k, v in entry.items() if k != "_id"})
@@ -112,7 +112,7 @@ class AuditLog:
     def verify(self) -> Verification:
         """Walk the chain from entry 1; name the first missing, edited or unchained entry."""
         expected, previous, count = 1, GENESIS, 0
-        for entry in self.repository.scan(COLLECTION):
+        for entry in self.repository.scan(COLLECTION, sort="seq"):
             problem = _check(entry, expected, previous)
             if problem:
                 return _bad(count, *problem)

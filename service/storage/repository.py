@@ -71,6 +71,13 @@ class DossierRepository:
         self.versions.create_index(
             [("archive_no", ASCENDING), ("version", ASCENDING)], unique=True
         )
+        # records (service/records): the audit trail walked in sequence order and filtered,
+        # loans and printed copies looked up by dossier or content
+        self.db.audit_log.create_index("seq", unique=True)
+        for path in ("archive_no", "actor", "action"):
+            self.db.audit_log.create_index(path)
+        self.db.loans.create_index("archive_no")
+        self.db.official_copies.create_index("content_hash")
 
     # -- archive numbers -------------------------------------------------------
 
@@ -272,9 +279,17 @@ class DossierRepository:
         sort: str = "_id",
         descending: bool = False,
         limit: int = 0,
+        after: Any = None,
     ) -> Iterator[dict[str, Any]]:
-        """Documents of ``collection`` matching scalar equalities on ASCII paths."""
+        """Documents of ``collection`` matching scalar equalities on ASCII paths, in ``sort``
+        order, beyond ``after`` (a value of ``sort``) when given.
+
+        Sort on a string ``_id`` or a numeric field: the embedded server orders numeric
+        ``_id`` values as text (1, 10, 11, 2 …).
+        """
         query = {_check_name(k): _check_scalar(k, v) for k, v in (equals or {}).items()}
+        if after is not None:
+            query[_check_name(sort)] = {"$lt" if descending else "$gt": _check_scalar(sort, after)}
         cursor = (
             self.db[_check_name(collection)]
             .find(query)

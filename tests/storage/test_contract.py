@@ -359,14 +359,16 @@ def test_non_string_keys_are_rejected(listed):
 
 
 def test_append_and_scan_other_collections(repo):
-    for seq in (1, 2, 3):
-        entry = {"_id": repo.next_sequence("audit"), "action": "print", "archive_no": f"KH-2026-00000{seq % 2}"}
-        repo.append("audit_log", entry)
+    for n in range(1, 13):  # past 9: numbers must not sort as text
+        seq = repo.next_sequence("audit")
+        repo.append("audit_log", {"_id": seq, "seq": seq, "action": "print", "archive_no": f"KH-2026-00000{n % 2}"})
     with pytest.raises(DuplicateKey):
-        repo.append("audit_log", {"_id": 1, "action": "read"})
-    assert [e["_id"] for e in repo.scan("audit_log")] == [1, 2, 3]
-    assert [e["_id"] for e in repo.scan("audit_log", sort="_id", descending=True, limit=1)] == [3]
-    assert [e["_id"] for e in repo.scan("audit_log", {"archive_no": "KH-2026-000001"})] == [1, 3]
+        repo.append("audit_log", {"_id": 1, "seq": 1, "action": "read"})
+    assert [e["seq"] for e in repo.scan("audit_log", sort="seq")] == list(range(1, 13))
+    assert [e["seq"] for e in repo.scan("audit_log", sort="seq", descending=True, limit=1)] == [12]
+    assert [e["seq"] for e in repo.scan("audit_log", {"archive_no": "KH-2026-000001"}, sort="seq")] == [1, 3, 5, 7, 9, 11]
+    assert [e["seq"] for e in repo.scan("audit_log", sort="seq", after=9)] == [10, 11, 12]
+    assert [e["seq"] for e in repo.scan("audit_log", sort="seq", descending=True, after=3)] == [2, 1]
     with pytest.raises(ValueError):
         list(repo.scan("audit_log", {"action": {"$ne": ""}}))
     with pytest.raises(ValueError):
@@ -376,6 +378,16 @@ def test_append_and_scan_other_collections(repo):
 
 
 # -- one case per measured fault of the embedded server (DESIGN §4) ---------------
+
+
+def test_numeric_ids_sort_as_text_on_the_embedded_server(repo, backend):
+    """nx-27017 orders numeric ``_id`` values as text (1, 10, 11, 2); a numeric field sorts right.
+    Hence every ordered scan over numbered entries (the audit trail) sorts on ``seq``."""
+    for n in range(1, 12):
+        repo.append("audit_log", {"_id": n, "seq": n})
+    by_id = [e["_id"] for e in repo.scan("audit_log", sort="_id")]
+    assert by_id == ([1, 10, 11, *range(2, 10)] if backend == "embedded" else list(range(1, 12)))
+    assert [e["seq"] for e in repo.scan("audit_log", sort="seq")] == list(range(1, 12))
 
 
 def test_growing_row_lists_by_replace_keeps_dicts(repo):
