@@ -45,6 +45,7 @@ from pymongo import MongoClient  # noqa: E402
 from service.storage.embedded import EmbeddedServer  # noqa: E402
 from service.storage.repository import DossierRepository, build_query  # noqa: E402
 
+
 def grow(db, bases: list[dict], start: int, stop: int) -> float:
     begin = time.perf_counter()
     insert_all(db.dossiers, variants(bases, start, stop))

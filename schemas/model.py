@@ -14,7 +14,6 @@ never become storage keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 # Field types understood by the validator, the web form and the renderer.
 FIELD_TYPES = frozenset({
@@ -83,7 +82,7 @@ class Table:
     """
     key: str
     label: str
-    columns: tuple[Union[Field, "Table"], ...]
+    columns: tuple[Field | Table, ...]
     entry: bool = False
     fixed_rows: tuple[str, ...] = ()
     row_label: str = ""            # title of one row block in print, e.g. "第{n}次沟通"
@@ -95,7 +94,7 @@ class Table:
     kind = "table"
 
 
-Item = Union[Field, Group, Table]
+Item = Field | Group | Table
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def is_blank(value) -> bool:
 class Scope:
     """The names valid at one level of the input (top level, a group, a table row)."""
     names: dict[str, list[tuple[tuple[str, ...], object]]] = field(default_factory=dict)
-    containers: dict[str, "Scope"] = field(default_factory=dict)
+    containers: dict[str, Scope] = field(default_factory=dict)
     display: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def add(self, name: str, path: tuple[str, ...], item) -> None:

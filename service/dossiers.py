@@ -15,14 +15,14 @@ from schemas import completeness
 from schemas.model import Table, Template
 from schemas.registry import get_template
 from schemas.resolve import resolve
-from schemas.validation import (DossierInvalid, EnvelopeSchema, extra_warnings,
-                                flatten_errors, load_data, load_dossier)
+from schemas.validation import DossierInvalid, EnvelopeSchema, extra_warnings, flatten_errors, load_data, load_dossier
 from service.actors import Actor
 from service.masking import restore_masked
 from service.records.access import check_owner
 from service.records.errors import Destroyed
 from service.render.fingerprint import document_hash
 from service.storage.errors import NotFound, VersionConflict
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -8,14 +8,14 @@ import pytest
 
 from service.app import create_app
 from service.dossiers import utcnow
+from service.samples import REPO, own_samples, shared_dir, shared_samples
 from service.storage.connection import open_mongomock
 from service.storage.keys import KeyRepository
-
-from service.samples import REPO, own_samples, shared_dir, shared_samples
 
 SHARED = shared_dir()
 SHARED_SAMPLES = shared_samples()
 OWN_SAMPLES = own_samples()
+__all__ = ["REPO", "SHARED", "SHARED_SAMPLES", "OWN_SAMPLES", "load_sample"]  # for the test modules
 
 
 def pytest_configure(config):

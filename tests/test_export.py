@@ -87,8 +87,8 @@ def test_jsonl_reimports_to_equal_dossiers(client, admin, samples, tmp_path):
     body = export(client, admin, "format=jsonl").data
     store = open_mongomock()
     other = create_app({"TESTING": True, "DATABASE": store.db, "DOSSIER_DATA_DIR": tmp_path / "other"})
-    from service.storage.keys import KeyRepository
     from service.dossiers import utcnow
+    from service.storage.keys import KeyRepository
     token, _ = KeyRepository(store.db).create("admin", "other", utcnow())
     response = other.test_client().post("/api/v1/import", data=body, headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"})
@@ -272,8 +272,10 @@ def test_pdf_zip_reports_a_failed_dossier_and_renders_the_rest_in_parallel(sampl
 
 # -- CLI ------------------------------------------------------------------------------
 def test_cli_export_writes_the_file(app, client, admin, samples, tmp_path, monkeypatch):
-    from click.testing import CliRunner
     import contextlib
+
+    from click.testing import CliRunner
+
     from service import cli
     from service.storage.connection import Store
 

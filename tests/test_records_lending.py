@@ -64,7 +64,7 @@ def test_overdue_loans_are_listed(app, client, auth, admin):
     loans = app.extensions["dossier"].records.loans
     loans.clock = lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)
     overdue = client.get("/api/v1/loans?overdue=1", headers=archivist).get_json()["loans"]
-    assert [(l["loan_no"], l["state_label"]) for l in overdue] == [(loan_no, "已逾期")]
+    assert [(loan["loan_no"], loan["state_label"]) for loan in overdue] == [(loan_no, "已逾期")]
     assert _post(client, f"/loans/{loan_no}/return", archivist).get_json()["returned_late"] is True
 
 

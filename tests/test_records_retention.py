@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from service import cli
 from schemas.validation import load_dossier
+from service import cli
 from tests.records_support import MACKAY, all_strings, cli_store, create, etag, pdf_text, sample, years_later
 
 

@@ -218,7 +218,7 @@ def test_sample_posts_reads_back_and_prints(server, tmp_path, sample_path):
     filled = [(path, field, value) for path, field, value in pairs if not blank(value)]
     for path, field, value in filled:
         assert at(stored["data"], path) == expected(field, value), (path, value)
-    for path, field, value in pairs:
+    for path, _field, value in pairs:
         if blank(value):
             with pytest.raises((KeyError, IndexError)):
                 at(stored["data"], path)  # blanks are dropped
@@ -237,7 +237,7 @@ def test_sample_posts_reads_back_and_prints(server, tmp_path, sample_path):
                     if not (seed_label_printed(label, layout) or seed_label_printed(label, reading))]
     assert missing_seed == [], missing_seed   # the paper form's own wording, choices and 说明 included
     missing_values = []
-    for path_, field, value in filled:
+    for path_, _field, _value in filled:
         stored_value = at(stored["data"], path_)
         if not any(form in layout or form in reading for form in printed_forms(stored_value)):
             missing_values.append((path_, stored_value))

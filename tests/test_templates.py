@@ -305,7 +305,7 @@ def test_growing_blocks_are_entry_tables(name, table):
 
 def test_choice_aliases_are_stored_as_the_choice_and_documented():
     from schemas.jsonschema import json_schema
-    from schemas.validation import load_dossier
+    from schemas.validation import DossierInvalid, load_dossier
     loaded = load_dossier({"template": "consulting_client", "data": {
         "企业名称": "绿源", "客户来源": "其他",
         "沟通记录": [{"沟通方式": "经邦上门"}, {"沟通方式": "和一上门"}, {"沟通方式": "客户上门"}]}})
@@ -314,7 +314,7 @@ def test_choice_aliases_are_stored_as_the_choice_and_documented():
     mode = json_schema(get_template("consulting_client"))["properties"]["rounds"]["items"]["properties"]["mode"]
     assert mode["enum"] == ["客户上门", "我方上门", "现场沟通"]
     assert mode["x-choice-aliases"] == {"经邦上门": "我方上门", "和一上门": "我方上门"}
-    with pytest.raises(Exception):
+    with pytest.raises(DossierInvalid):
         load_dossier({"template": "consulting_client", "data": {"企业名称": "绿源", "沟通记录": [{"沟通方式": "电话"}]}})
 
 

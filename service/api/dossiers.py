@@ -16,9 +16,9 @@ from service.records.access import check_read, read_scope
 
 from .auth import require
 from .body import read_body, required_version
-from .errors import ApiError
 from .docs_schemas import Dossier, DossierInput, DossierPage, ErrorResponse, ListQuery
-from .responses import SHANGHAI, dossier_summary, public_url, dossier_view, etag_headers, json_response
+from .errors import ApiError
+from .responses import SHANGHAI, dossier_summary, dossier_view, etag_headers, json_response, public_url
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="客户档案")
 

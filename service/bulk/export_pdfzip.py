@@ -60,7 +60,7 @@ class RenderLimits:
     memory_mb: int = 1024        # address space of a render process (RLIMIT_AS); 0 = none
 
     @classmethod
-    def from_environment(cls) -> "RenderLimits":
+    def from_environment(cls) -> RenderLimits:
         def number(name: str, default: float) -> float:
             try:
                 return max(0.0, float(os.environ.get(name, default)))

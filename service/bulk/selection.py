@@ -13,8 +13,9 @@ exported and nothing is audited.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from schemas.model import Template
 from schemas.registry import get_template

@@ -111,6 +111,7 @@ def change(dossiers, audit, archive_no: str, body, actor, expected_version: int 
 
 def _load(body, now) -> dict:
     from marshmallow import ValidationError
+
     from schemas.validation import ConsentSchema, flatten_errors
     if not isinstance(body, dict):
         raise RecordsInvalid("请求内容应为一个 JSON 对象", {"_body": ["应为对象"]})

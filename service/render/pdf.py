@@ -98,8 +98,7 @@ def overlay_stamp(base: bytes, stamp: bytes) -> bytes:
     associated file; each page gets ``q … Q q /DossierStamp Do Q`` around its content.
     """
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject,
-                               NumberObject)
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
     # incremental: the base's bytes are kept as they are (object streams, compressed xref),
     # the changed page objects and the stamp follow as an update section (allowed by PDF/A).

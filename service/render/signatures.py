@@ -10,7 +10,8 @@ the others instead of a date after each.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from schemas.model import Template
 

@@ -19,7 +19,8 @@ Empty values stay in the layout as blank ruled space, as on the paper form.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 WIDE_LABEL = 8.5          # display width (CJK chars) above which a label gets a row of its own
@@ -98,8 +99,8 @@ class HeadLine:
 
 @dataclass
 class TableRow:
-    cells: list["str | Tick"]
-    nested: list["TableBlock"] = dc_field(default_factory=list)
+    cells: list[str | Tick]
+    nested: list[TableBlock] = dc_field(default_factory=list)
 
 
 @dataclass

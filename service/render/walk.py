@@ -9,9 +9,26 @@ from schemas.model import Field, Group, Table, Template
 from .columns import column_widths
 from .values import choice_marks, format_value, is_blank, other_choice, row_title
 from .view import (
-    BLANK_TABLE_ROWS, CHECKLIST_HEADER, CHECKLIST_MIN, MARKS_MAX_CHOICES, MARKS_PAIR_WIDTH, WIDE_LABEL,
-    Band, FieldCell, Grid, GridRow, HeadLine, RowBlock, RowBlocks, SectionView, TableBlock, TableRow, Tick,
-    as_dict, as_rows, display_width,
+    BLANK_TABLE_ROWS,
+    CHECKLIST_HEADER,
+    CHECKLIST_MIN,
+    MARKS_MAX_CHOICES,
+    MARKS_PAIR_WIDTH,
+    WIDE_LABEL,
+    Band,
+    FieldCell,
+    Grid,
+    GridRow,
+    HeadLine,
+    RowBlock,
+    RowBlocks,
+    SectionView,
+    TableBlock,
+    TableRow,
+    Tick,
+    as_dict,
+    as_rows,
+    display_width,
 )
 
 
@@ -193,7 +210,7 @@ def _text(field: Field, value: Any) -> str:
     return text
 
 
-def table_cell(field: Field, value: Any, printed: bool = False) -> "str | Tick":
+def table_cell(field: Field, value: Any, printed: bool = False) -> str | Tick:
     """One cell of a ruled table: 是/否 as a tick box with the answer (☑是, ☐否). On printed
     rows (checklists, grids) a ticked 是否收到 reads ☑已收到, as a clerk writes it beside
     the box, and a blank or 否 is the empty box; a blank on a row the clerk added prints nothing."""

@@ -137,7 +137,7 @@ class EmbeddedServer:
                 break
             except _PortTaken:
                 if attempt == 2:
-                    raise StorageError(self._failure("no free port after 3 attempts"))
+                    raise StorageError(self._failure("no free port after 3 attempts")) from None
         with _running_lock:
             _running.add(self)
         return self

@@ -14,7 +14,8 @@ left blank are dropped and the rest renumbered, so error paths
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from schemas.fields import LONGTEXT_LIMIT, TEXT_LIMIT
 from schemas.model import Field, Group, Table, Template

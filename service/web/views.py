@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from schemas.registry import all_templates, get_template, UnknownTemplate
+from schemas.registry import UnknownTemplate, all_templates, get_template
 from schemas.validation import DossierInvalid
+from service.api.responses import public_url
 from service.dossiers import client_names
 from service.masking import mask_document
-from service.api.responses import public_url
 from service.printing import print_official_copy
 from service.records.access import check_read, read_scope
 from service.records.consent import SCOPE_WORDS, consent_state

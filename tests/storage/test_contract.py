@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from .conftest import BACKENDS
-
 from service.storage import DuplicateKey, NotFound, VersionConflict
+
+from .conftest import BACKENDS
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 1, 8, 30, 15, 123000, tzinfo=UTC)  # milliseconds: BSON precision

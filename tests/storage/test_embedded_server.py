@@ -98,13 +98,13 @@ def test_start_failure_reports_the_log_tail(tmp_path):
 def test_stop_is_idempotent_and_uri_needs_a_running_server(tmp_path):
     server = EmbeddedServer(tmp_path)
     with pytest.raises(StorageError):
-        server.uri
+        _ = server.uri
     server.start()
     assert server.start() is server  # already running: no second process
     server.stop()
     server.stop()
     with pytest.raises(StorageError):
-        server.uri
+        _ = server.uri
 
 
 def _run_parent(data_dir: Path, ending: str) -> tuple[subprocess.CompletedProcess, int]:
