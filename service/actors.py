@@ -46,6 +46,11 @@ class Actor:
     def can(self, action: str) -> bool:
         return action in PERMISSIONS.get(self.role, frozenset())
 
+    @classmethod
+    def from_key(cls, record: dict) -> Actor:
+        """The actor of a verified API key (its public record): API requests and web sessions alike."""
+        return cls(id=record["id"], role=record["role"], name=record["name"], team=record.get("team"))
+
 
 SYSTEM = Actor(id="system", role="admin", name="命令行")
 

@@ -104,6 +104,26 @@ def test_sign_out_and_revoked_keys_end_the_session(web, app, client):
     assert client.get("/dossiers").status_code == 302
 
 
+def test_web_sessions_keep_the_keys_team(app, client):
+    """A team's manager reads only the team's dossiers on the pages too; a clerk's page posts record the team."""
+    from service.dossiers import utcnow
+    keys = app.extensions["dossier"].keys
+
+    def signed_in(role, team):
+        token, _ = keys.create(role, f"{role} {team}", utcnow(), team=team)
+        browser = WebClient(app.test_client())
+        assert browser.post("/sign-in", {"key": token}).status_code == 302
+        return browser
+
+    clerk_b, manager_b, manager_c = signed_in("clerk", "B"), signed_in("manager", "B"), signed_in("manager", "C")
+    created = clerk_b.post("/dossiers/new/standard", {"client_name": "乙队客户"}, page="/dossiers/new/standard")
+    archive_no = created.headers["Location"].rsplit("/", 1)[1]
+    assert app.extensions["dossier"].dossiers.get(archive_no)["team"] == "B"
+    assert manager_b.get(f"/dossiers/{archive_no}").status_code == 200
+    assert manager_c.get(f"/dossiers/{archive_no}").status_code == 403
+    assert archive_no not in manager_c.get("/dossiers").get_data(as_text=True)
+
+
 def test_roles_without_permission_get_a_page_not_json(web):
     browser = web("viewer")
     response = browser.get("/dossiers/new/standard")

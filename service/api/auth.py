@@ -23,7 +23,7 @@ def authenticate() -> None:
     if record is None:
         raise ApiError(401, "invalid_key", "API 密钥无效或已停用",
                        headers={"WWW-Authenticate": 'Bearer realm="dossier", error="invalid_token"'})
-    g.actor = Actor(id=record["id"], role=record["role"], name=record["name"], team=record.get("team"))
+    g.actor = Actor.from_key(record)
 
 
 def require(action: str) -> Actor:

@@ -40,7 +40,7 @@ def current_actor() -> Actor | None:
         if record is None:
             session.clear()
         else:
-            actor = Actor(id=record["id"], role=record["role"], name=record["name"])
+            actor = Actor.from_key(record)
     g.actor = actor
     return actor
 
