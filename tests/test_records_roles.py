@@ -126,11 +126,13 @@ def test_manager_reads_only_their_team(app, client):
 ])
 @pytest.mark.parametrize("role", ["viewer", "clerk"])
 def test_masked_fields_never_leak_to_roles_without_clearance(client, auth, admin, path, role):
-    archive_no = create(client, admin, MACKAY)["archive_no"]
+    created = create(client, admin, MACKAY)
+    archive_no = created["archive_no"]
     response = client.get(path.format(no=archive_no), headers=auth(role))
     assert response.status_code in (200, 400, 422)
     text = response.get_data(as_text=True)
     assert not any(value in text for value in SECRET_VALUES)
+    assert created["content_hash"] not in text  # a sha256 over the secrets would confirm guesses offline
     if path == "/api/v1/dossiers/{no}":
         assert response.get_json()["data"]["medical_history"] == "***"
 
