@@ -108,7 +108,7 @@ class DossierService:
         errors.update(resolution.errors)
         merged = merge_patch(current["data"], resolution.values)
         if not actor.can("confidential.read"):  # a form posted back with *** keeps the stored value
-            merged = restore_masked(template, merged, current["data"])
+            merged = restore_masked(template, merged, current["data"], errors)
         data, _ = load_data(template, merged, errors)
         if errors:
             raise DossierInvalid(errors)

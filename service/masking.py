@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from schemas.model import Field, Group, Template
+from schemas.model import Field, Group, Table, Template
 
 MASK = "***"
 
@@ -16,7 +16,7 @@ def mask_document(document: dict, template: Template, cleared: bool) -> dict:
     if cleared:
         return document
     masked = copy.deepcopy(document)
-    _mask_items([i for s in template.sections for i in s.items], masked.get("data") or {})
+    _mask_items(_top_items(template), masked.get("data") or {})
     # the fingerprint covers the confidential values: shown beside the masked data it would
     # let anyone confirm a guess offline (sha256 of the guessed document)
     masked.pop("content_hash", None)
@@ -38,33 +38,67 @@ def _mask_items(items, data: dict) -> None:
                 _mask_items(item.columns, row)
 
 
-def restore_masked(template: Template, data: dict, stored: dict) -> dict:
+HIDDEN_UNKNOWN = "保密内容已隐藏（***），无法确定它对应哪条原有记录：请由有权限的同事修改，或重新填写该值"
+
+
+def restore_masked(template: Template, data: dict, stored: dict, errors: dict) -> dict:
     """``data`` with every confidential value still equal to MASK put back from ``stored``.
 
     A form or client that read a masked dossier and posts it back must not overwrite
-    the confidential values it never saw with "***".
+    the confidential values it never saw with "***". Rows of a repeating block are
+    matched to stored rows by content, not by place: a posted row takes the hidden
+    values of the stored row it equals once masked (an unchanged row, wherever it
+    moved), otherwise of the stored row at its place if no row was added or removed
+    (a row edited in place). A hidden value that matches nothing stored is reported in
+    ``errors`` (``data.<path>`` → message), never stored as "***" nor guessed.
     """
     restored = copy.deepcopy(data)
-    _restore_items([i for s in template.sections for i in s.items], restored, stored or {})
+    _restore_items(_top_items(template), restored, stored or {}, "data", errors)
     return restored
 
 
-def _restore_items(items, data: dict, stored: dict) -> None:
+def _top_items(template: Template):
+    return [i for s in template.sections for i in s.items]
+
+
+def _restore_items(items, data: dict, stored: dict, path: str, errors: dict) -> None:
     for item in items:
         value, old = data.get(item.key), stored.get(item.key)
+        here = f"{path}.{item.key}"
         if value is None:
             continue
         if isinstance(item, Field):
-            if item.confidential and value == MASK and old is not None:
-                data[item.key] = old
+            if item.confidential and value == MASK:
+                if old is None:
+                    errors[here] = [HIDDEN_UNKNOWN]
+                else:
+                    data[item.key] = old
         elif isinstance(item, Group) and isinstance(value, dict):
-            _restore_items(item.fields, value, old if isinstance(old, dict) else {})
+            _restore_items(item.fields, value, old if isinstance(old, dict) else {}, here, errors)
         elif isinstance(value, list):
-            old_rows = old if isinstance(old, list) else []
-            for index, row in enumerate(value):
+            old_rows = [r for r in old if isinstance(r, dict)] if isinstance(old, list) else []
+            for index, (row, stored_row) in enumerate(zip(value, _matching_rows(item, value, old_rows))):
                 if isinstance(row, dict):
-                    stored_row = old_rows[index] if index < len(old_rows) and isinstance(old_rows[index], dict) else {}
-                    _restore_items(item.columns, row, stored_row)
+                    _restore_items(item.columns, row, stored_row, f"{here}[{index}]", errors)
+
+
+def _matching_rows(table: Table, rows: list, old_rows: list[dict]) -> list[dict]:
+    """For each posted row, the stored row whose hidden values it may take ({} for none)."""
+    masked_old = []
+    for old in old_rows:
+        masked = copy.deepcopy(old)
+        _mask_items(table.columns, masked)
+        masked_old.append(masked)
+    taken: set[int] = set()
+    matched: list[int | None] = []
+    for row in rows:
+        same = next((j for j, m in enumerate(masked_old) if j not in taken and m == row), None)
+        matched.append(same)
+        if same is not None:
+            taken.add(same)
+    if len(rows) == len(old_rows):  # nothing added or removed: an edited row is the one at its place
+        matched = [j if j is not None else (i if i not in taken else None) for i, j in enumerate(matched)]
+    return [old_rows[j] if j is not None else {} for j in matched]
 
 
 def has_confidential_values(document: dict, template: Template) -> bool:

@@ -155,6 +155,47 @@ def test_posting_back_a_masked_value_keeps_the_stored_one(app, client, auth):
     assert stored["data"]["medical_history"] == SECRET_VALUES[2]
 
 
+REPAIRS = [
+    {"报事时间": "2026-11-01 09:00", "报事人": "甲", "联系电话": "13900000001", "事项内容": "水管漏水"},
+    {"报事时间": "2026-11-02 10:00", "报事人": "乙", "联系电话": "13900000002", "事项内容": "门禁失灵"},
+]
+
+
+def _masked_repairs(client, clerk):
+    body = {"template": "property_owner", "data": {"业主基本信息": {"房号": "1-101", "业主姓名": "林"}, "报事、报修、维修记录": REPAIRS}}
+    created = client.post("/api/v1/dossiers", json=body, headers=clerk).get_json()
+    view = client.get(f"/api/v1/dossiers/{created['archive_no']}", headers=clerk)
+    assert [r["reporter_phone"] for r in view.get_json()["data"]["repairs"]] == ["***", "***"]
+    return created["archive_no"], view.get_json()["data"]["repairs"], view.headers["ETag"]
+
+
+@pytest.mark.parametrize("change, phones", [
+    (lambda rows: [rows[1]], ["13900000002"]),                       # a row removed: 乙 keeps 乙's number
+    (lambda rows: [rows[1], rows[0]], ["13900000002", "13900000001"]),  # reordered
+    (lambda rows: [{**rows[0], "result": "已修复"}, rows[1]], ["13900000001", "13900000002"]),  # edited in place
+])
+def test_posted_back_masked_rows_keep_their_own_hidden_values(app, client, auth, change, phones):
+    clerk = auth("clerk")
+    archive_no, rows, tag = _masked_repairs(client, clerk)
+    response = client.patch(f"/api/v1/dossiers/{archive_no}", json={"data": {"repairs": change(rows)}},
+                            headers={**clerk, "If-Match": tag})
+    assert response.status_code == 200, response.get_json()
+    stored = app.extensions["dossier"].repository.get(archive_no)["data"]["repairs"]
+    assert [r["reporter_phone"] for r in stored] == phones
+    assert [r["reporter"] for r in stored] == [r["reporter"] for r in change(rows)]
+
+
+def test_a_hidden_value_that_matches_no_stored_row_is_refused(app, client, auth):
+    clerk = auth("clerk")
+    archive_no, rows, tag = _masked_repairs(client, clerk)
+    edited = [{**rows[1], "content": "门禁已换新"}]  # one row removed, the other changed: which phone?
+    response = client.patch(f"/api/v1/dossiers/{archive_no}", json={"data": {"repairs": edited}},
+                            headers={**clerk, "If-Match": tag})
+    assert response.status_code == 400
+    assert "data.repairs[0].reporter_phone" in response.get_json()["error"]["fields"]
+    assert app.extensions["dossier"].repository.get(archive_no)["version"] == 1
+
+
 def test_pdf_masks_for_roles_without_clearance_and_shows_for_archivist(app, client, auth, admin):
     archive_no = create(client, admin, MACKAY)["archive_no"]
     printed = client.get(f"/api/v1/dossiers/{archive_no}/pdf", headers=auth("archivist"))

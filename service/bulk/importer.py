@@ -165,7 +165,10 @@ class Importer:
             result.external_id, result.warnings = external_id, saved.warnings
             return
         result.archive_no = current["archive_no"]
-        data = restore_masked(loaded.template, loaded.data, current["data"])
+        hidden: dict[str, list[str]] = {}
+        data = restore_masked(loaded.template, loaded.data, current["data"], hidden)
+        if hidden:
+            raise RowError(hidden)
         if unchanged(current, prepared.raw, loaded, data):
             result.status = "unchanged"
         elif not write:
