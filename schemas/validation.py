@@ -18,6 +18,7 @@ from .fields import make_field
 from .model import Field, Group, Table, Template
 from .registry import UnknownTemplate, get_template
 from .resolve import is_blank, resolve
+from .text import forbidden_characters
 
 CONFIDENTIALITY = ("normal", "confidential", "secret")
 ENVELOPE_KEYS = {"template", "classification", "confidentiality", "consent", "retention", "data"}
@@ -104,7 +105,7 @@ def load_dossier(raw) -> LoadedDossier:
         raise DossierInvalid({"_body": ["请求内容应为一个 JSON 对象"]})
     template = load_template_name(raw.get("template"))
     unexpected = sorted(set(raw) - ENVELOPE_KEYS)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = forbidden_characters(raw, "")
     if unexpected:
         errors["_body"] = [f"不认识的顶层字段：{'、'.join(map(str, unexpected))}（表单内容请放在 data 中）"]
     try:

@@ -15,6 +15,7 @@ from schemas import completeness
 from schemas.model import Table, Template
 from schemas.registry import get_template
 from schemas.resolve import resolve
+from schemas.text import forbidden_characters
 from schemas.validation import DossierInvalid, EnvelopeSchema, extra_warnings, flatten_errors, load_data, load_dossier
 from service.actors import Actor
 from service.masking import restore_masked
@@ -94,7 +95,7 @@ class DossierService:
         template = get_template(current["template"])
         if not isinstance(patch, dict):
             raise DossierInvalid({"_body": ["请求内容应为一个 JSON 对象"]})
-        errors: dict[str, list[str]] = {}
+        errors = forbidden_characters(patch, "")
         _reject_fixed_fields(current, patch, errors)
         envelope = _load_envelope_patch(patch, errors)
         for key in ("consent", "retention"):  # null resets to the default, never leaves null behind
@@ -131,7 +132,7 @@ class DossierService:
         if not isinstance(raw_row, dict):
             raise DossierInvalid({"_body": [f"{table.label}：新记录应为一个对象"]})
         resolution = resolve(template, {table.key: [raw_row]})
-        errors = dict(resolution.errors)
+        errors = {**forbidden_characters(raw_row, f"data.{table.key}[0]"), **resolution.errors}
         if table.key not in resolution.values and not errors:
             errors["_body"] = [f"{table.label}：新记录没有填写任何内容"]
         rows = list(current["data"].get(table.key, []))

@@ -443,6 +443,31 @@ def test_nul_bytes_are_400(client, admin, state, raw, content_type):
     assert state() == before
 
 
+@pytest.mark.parametrize("char", ["\x07", "\x1b", "\ufffe", "\uffff"], ids=["bell", "escape", "fffe", "ffff"])
+def test_characters_xml_forbids_are_400_on_every_write(client, admin, state, stored, char):
+    """They would make the XLSX export unreadable: refused on create, update and entries alike."""
+    archive_no, etag = stored
+    before = state()
+    sample = load_sample(STANDARD)
+    sample["data"]["客户姓名"] = f"华信{char}超市"
+    assert_error(client.post(DOSSIERS, json=sample, headers=admin), 400)
+    patched = client.patch(f"{DOSSIERS}/{archive_no}", json={"data": {"学历": f"硕{char}士"}},
+                           headers={**admin, "If-Match": etag})
+    assert "data.学历" in assert_error(patched, 400)["fields"]
+    assert state() == before
+
+
+def test_forbidden_characters_in_an_appended_entry_are_400(client, admin, state):
+    created = client.post(DOSSIERS, json=load_sample(STANDARD), headers=admin)
+    archive_no, etag = created.get_json()["archive_no"], created.headers["ETag"]
+    before = state()
+    row = {"日期和时间": "2026-12-01 10:00", "交流方式": "电话", "交流内容": "确认\x00订单"}
+    error = assert_error(client.post(f"{DOSSIERS}/{archive_no}/entries/communications", json=row,
+                                     headers={**admin, "If-Match": etag}), 400)
+    assert any("空字符" in m for ms in error["fields"].values() for m in ms)
+    assert state() == before
+
+
 # -- If-Match ---------------------------------------------------------------------------------
 
 def test_stale_if_match_is_412_and_changes_nothing(client, admin, state, stored):

@@ -146,6 +146,17 @@ def test_jsonl_bad_lines_are_reported_by_line_number(app, client, admin):
     assert [(r["row"], r["status"]) for r in report["rows"]] == [(1, "created"), (2, "invalid"), (3, "invalid")]
 
 
+@pytest.mark.parametrize("body, content_type", [
+    (csv_bytes([["EXT-9", "王\x00小明", "45", "", "", "", "", "", "", "", "", ""]]), "text/csv"),
+    ('{"template": "broker_client", "data": {"姓名": "王\\u0000小明"}}\n'.encode(), "application/x-ndjson"),
+    ('{"template": "broker_client", "data": {"姓名": "王\\ufffe小明"}}\n'.encode(), "application/x-ndjson"),
+], ids=["csv-nul", "jsonl-nul", "jsonl-fffe"])
+def test_rows_with_forbidden_characters_are_invalid(app, client, admin, body, content_type):
+    report = upload(client, admin, body, content_type).json
+    assert [r["status"] for r in report["rows"]] == ["invalid"]
+    assert count(app) == 0
+
+
 def test_multipart_upload_and_bad_files(app, client, admin):
     data = {"file": (io.BytesIO(csv_bytes([GOOD_2])), "客户.csv")}
     response = client.post("/api/v1/import?template=broker_client", data=data, headers=admin,

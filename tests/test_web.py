@@ -355,6 +355,16 @@ def test_a_too_large_form_gets_a_friendly_page(web, app):
     assert "内容太长，未能保存" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("value", ["华信\x00超市", "华信\ufffe超市", "\ufffd\ufffd"],
+                         ids=["nul", "fffe", "bad-utf8"])  # werkzeug decodes invalid UTF-8 as U+FFFD
+def test_forms_with_forbidden_characters_or_bad_utf8_are_refused(web, app, value):
+    browser = web()
+    browser.get("/dossiers/new/standard")
+    response = browser.client.post("/dossiers/new/standard", data={"csrf_token": browser.token, "client_name": value})
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert app.extensions["dossier"].repository.count({}) == 0
+
+
 def test_text_inputs_carry_the_validator_limits(web):
     html = web().get("/dossiers/new/standard").get_data(as_text=True)
     assert re.search(r'name="client_name"[^>]*maxlength="2000"', html)

@@ -2,7 +2,7 @@
 
 JSON, ``application/x-www-form-urlencoded`` and ``multipart/form-data`` (web
 forms) all arrive here. Bad input is refused before it reaches validation:
-invalid UTF-8, NUL characters, nesting deeper than any form needs, unknown
+invalid UTF-8, NUL and other characters XML forbids (schemas.text), nesting deeper than any form needs, unknown
 content types. Form names that are ASCII key paths (``trader.phone``,
 ``contacts[0].name``) become nested objects; any other name (a Chinese label,
 ``20.公司名称``) is passed on as written for schemas.resolve to match.
@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 from flask import Request
+
+from schemas.text import forbidden_character, forbidden_characters
 
 from .errors import ApiError
 
@@ -34,8 +36,8 @@ def read_body(request: Request) -> object:
             raise ApiError(400, "files_not_supported", "不支持在档案中上传文件，请只提交表单内容")
         pairs = [(k, v) for k, values in request.form.lists() for v in values]
         for key, value in pairs:
-            _check_text(key)
-            _check_text(value, form=True)
+            check_text(key)
+            check_text(value, form=True)
         return form_to_object(pairs)
     raise ApiError(415, "unsupported_media_type",
                    "不支持的内容类型，请使用 application/json、application/x-www-form-urlencoded 或 multipart/form-data")
@@ -54,28 +56,28 @@ def _read_json(raw: bytes) -> object:
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "malformed_json", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列附近无法解析",
                        {"_body": [str(exc)]}) from None
-    _check_tree(value, 0)
+    _check_depth(value, 0)
+    problems = forbidden_characters(value, "")
+    if problems:
+        first = next(iter(problems.values()))[0]
+        code = "nul_character" if "NUL" in first else "forbidden_character"
+        raise ApiError(400, code, f"内容中{first}", problems)
     return value
 
 
-def _check_tree(value, depth: int) -> None:
+def _check_depth(value, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise ApiError(400, "too_deep", f"内容嵌套层数过多（最多 {MAX_DEPTH} 层）")
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _check_text(key)
-            _check_tree(inner, depth + 1)
-    elif isinstance(value, list):
-        for inner in value:
-            _check_tree(inner, depth + 1)
-    elif isinstance(value, str):
-        _check_text(value)
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for inner in children:
+        _check_depth(inner, depth + 1)
 
 
-def _check_text(text: str, form: bool = False) -> None:
-    if "\x00" in text:
-        raise ApiError(400, "nul_character", "内容中含有空字符（NUL），请删除后再提交")
-    if form and "\ufffd" in text:
+def check_text(text: str, form: bool = False) -> None:
+    problem = forbidden_character(text)
+    if problem:
+        raise ApiError(400, "nul_character" if "\x00" in text else "forbidden_character", f"内容中{problem}")
+    if form and "\ufffd" in text:  # werkzeug decodes bad bytes in form fields as U+FFFD
         raise ApiError(400, "invalid_utf8", "表单内容不是有效的 UTF-8 编码")
 
 
@@ -85,8 +87,8 @@ def _parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "invalid_utf8", "表单内容不是有效的 UTF-8 编码") from None
     for key, value in pairs:
-        _check_text(key)
-        _check_text(value)
+        check_text(key)
+        check_text(value)
     return pairs
 
 

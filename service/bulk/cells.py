@@ -23,8 +23,8 @@ import re
 
 import orjson
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from schemas.text import FORBIDDEN
 from service.masking import MASK
 
 from .columns import Column, lookup, rows_by_label
@@ -122,7 +122,7 @@ def xlsx_cell(sheet, document: dict, column: Column, mode: str):
 
 
 def text_cell(sheet, text: str):
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = FORBIDDEN.sub("\ufffd", text)  # stored before input refused them: XML cannot hold them
     if len(text) > XLSX_CELL_LIMIT:
         text = text[: XLSX_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
     if not text.startswith("="):

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 
 from schemas.registry import UnknownTemplate, all_templates, get_template
 from schemas.validation import DossierInvalid
+from service.api.body import check_text
 from service.api.responses import public_url
 from service.dossiers import client_names
 from service.masking import mask_document
@@ -268,7 +269,12 @@ def dossier_pdf(archive_no):
 
 # -- helpers ------------------------------------------------------------------------
 def _pairs() -> list[tuple[str, str]]:
-    return [(k, v) for k, values in request.form.lists() for v in values]
+    """The submitted form, refused (400 page) for invalid UTF-8 and forbidden characters, as the API does."""
+    pairs = [(k, v) for k, values in request.form.lists() for v in values]
+    for key, value in pairs:
+        check_text(key, form=True)
+        check_text(value, form=True)
+    return pairs
 
 
 def _readable(archive_no: str) -> dict:
