@@ -289,8 +289,12 @@ def test_dotted_qualifications_are_accepted(client, admin):
     "region[$ne]=x", "region%5B%24ne%5D=x", "status[$gt]=", "q[$regex]=.*", "$where=1",
     "template[$in]=broker_client", "classification.region=上海", "foo=bar",
 ])
-def test_operator_shaped_filter_names_are_400(client, admin, stored, query):
-    error = assert_error(client.get(f"{DOSSIERS}?{query}", headers=admin), 400)
+@pytest.mark.parametrize("route", [DOSSIERS, "/api/v1/export?format=jsonl&", "/api/v1/audit", "/api/v1/loans"])
+def test_operator_shaped_filter_names_are_400(client, admin, auth, stored, query, route):
+    """Unknown names (a typo, an operator) never widen a listing or an export to everything."""
+    headers = auth("archivist") if route == "/api/v1/loans" else admin
+    joiner = "" if route.endswith("&") else "?"
+    error = assert_error(client.get(f"{route}{joiner}{query}", headers=headers), 400)
     assert error["fields"]
 
 

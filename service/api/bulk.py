@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from schemas.registry import UnknownTemplate, get_template
 from service.bulk.exporting import ExportRefused, audited, check_export, export_chunks
@@ -57,7 +57,7 @@ class ImportQuery(Schema):
 
 
 @blp.route("/export")
-@blp.arguments(ExportQuery, location="query", as_kwargs=True)
+@blp.arguments(ExportQuery, location="query", as_kwargs=True, unknown=RAISE)
 @blp.response(200, content_type="application/octet-stream")
 @blp.alt_response(400, schema=ErrorResponse)
 def export(format, headers="labels", summary=False, workers=None, **filters):
@@ -79,7 +79,7 @@ def export(format, headers="labels", summary=False, workers=None, **filters):
 
 
 @blp.route("/import", methods=["POST"])
-@blp.arguments(ImportQuery, location="query", as_kwargs=True)
+@blp.arguments(ImportQuery, location="query", as_kwargs=True, unknown=RAISE)
 @blp.response(200)
 @blp.alt_response(422, schema=ErrorResponse)
 def import_(format=None, template=None, mode="best_effort", dry_run=False):

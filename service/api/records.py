@@ -110,6 +110,7 @@ def request_loan(archive_no):
 def list_loans():
     """Loans, optionally ?state=requested|verified|refused|lent|returned or ?overdue=1"""
     require("loan.read")
+    _known_args("state", "overdue")
     state = request.args.get("state") or None
     if state is not None and state not in ("requested", "verified", "refused", "lent", "returned"):
         raise ApiError(400, "invalid_query", "state 应为 requested、verified、refused、lent 或 returned")
@@ -201,6 +202,7 @@ def destruction_pdf(record_no):
 def audit_entries():
     """Audit entries: ?dossier= &actor= &action= &since= &until= (ISO date/time) &limit= &after=<seq>"""
     require("audit.read")
+    _known_args("dossier", "actor", "action", "since", "until", "limit", "after")
     args = request.args
     filters = {"archive_no": args.get("dossier"), "actor": args.get("actor"), "action": args.get("action")}
     entries = _records().audit.entries(filters, _time(args.get("since"), "since"), _time(args.get("until"), "until"),
@@ -216,6 +218,13 @@ def audit_verify():
     require("audit.read")
     result = _records().audit.verify()
     return json_response(result.as_dict())
+
+
+def _known_args(*names: str) -> None:
+    """A 400 for query parameters this route does not know: a misspelt filter must not widen the answer."""
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        raise ApiError(400, "invalid_query", f"不认识的查询参数：{'、'.join(unknown)}", {n: ["未知参数"] for n in unknown})
 
 
 def _time(value: str | None, name: str) -> dt.datetime | None:
