@@ -48,10 +48,32 @@ class ClassificationSchema(Schema):
     level = fields.String(validate=validate.Length(max=100))
 
 
+class WholeNumber(fields.Integer):
+    """An integer as JSON sends it or a form types it ("10"); 1.5 is refused, never cut to 1."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class YesNo(fields.Boolean):
+    """true/false (JSON, web forms) or 是/否 (spreadsheets), nothing looser: 1 == True in Python."""
+
+    def __init__(self, **kwargs):
+        super().__init__(truthy={True, "true", "是"}, falsy={False, "false", "否"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (bool, str)):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class ConsentSchema(Schema):
     class Meta:
         unknown = RAISE
-    given = fields.Boolean(required=True, error_messages={"required": "请说明客户是否同意（given）"})
+    given = YesNo(required=True, error_messages={"required": "请说明客户是否同意（given）",  # a legal record
+                                                 "invalid": "应为 true 或 false（是/否）"})
     scope = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
     date = fields.Date(error_messages={"invalid": "同意日期格式应为 YYYY-MM-DD"})
     method = fields.String(validate=validate.Length(max=100))
@@ -61,7 +83,8 @@ class ConsentSchema(Schema):
 class RetentionSchema(Schema):
     class Meta:
         unknown = RAISE
-    years = fields.Integer(required=True, validate=validate.Range(1, 100, error="保管期限应为 1 到 100 年"))
+    years = WholeNumber(required=True, validate=validate.Range(1, 100, error="保管期限应为 1 到 100 年"),
+                        error_messages={"invalid": "保管期限应为整数（年）"})
 
 
 class EnvelopeSchema(Schema):

@@ -98,9 +98,11 @@ class DossierService:
         errors = forbidden_characters(patch, "")
         _reject_fixed_fields(current, patch, errors)
         envelope = _load_envelope_patch(patch, errors)
-        for key in ("consent", "retention"):  # null resets to the default, never leaves null behind
-            if key in envelope and envelope[key] is None:
-                envelope[key] = _envelope_defaults(template, {})[key]
+        if "consent" in envelope and envelope["consent"] is None:
+            # erasing a refusal would make printing allowed again ("no consent recorded")
+            errors["consent"] = ["客户同意记录不能清除；客户撤回同意请提交 {\"given\": false}（PUT /consent）"]
+        if "retention" in envelope and envelope["retention"] is None:  # back to the template's period
+            envelope["retention"] = _envelope_defaults(template, {})["retention"]
         data_patch = patch.get("data", {})
         if not isinstance(data_patch, dict):
             errors["data"] = ["data 应为一个对象"]

@@ -265,15 +265,22 @@ def test_patch_versions_and_history(client, admin):
     assert v2["data"]["education"] == "硕士" and v2["data"]["investing_since"] == "1998年"
 
 
-def test_patch_envelope_null_resets_to_defaults(client, admin):
+def test_patch_retention_null_resets_to_the_templates_period(client, admin):
     created = create(client, admin, load_sample(BROKER))
     no, etag = created.get_json()["archive_no"], created.headers["ETag"]
-    response = client.patch(f"{DOSSIERS}/{no}", json={"retention": None, "consent": None},
-                            headers={**admin, "If-Match": etag})
+    response = client.patch(f"{DOSSIERS}/{no}", json={"retention": None}, headers={**admin, "If-Match": etag})
     assert response.status_code == 200, response.get_json()
-    body = response.get_json()
-    assert body["retention"] == {"years": all_templates()["broker_client"].retention_years}
-    assert body["consent"]["given"] is False  # withdrawn, never null
+    assert response.get_json()["retention"] == {"years": all_templates()["broker_client"].retention_years}
+
+
+def test_patch_consent_null_is_refused_not_guessed(client, admin):
+    """Neither erased (a refusal erased would allow printing again) nor silently taken as a withdrawal."""
+    created = create(client, admin, load_sample(BROKER))
+    no, etag = created.get_json()["archive_no"], created.headers["ETag"]
+    response = client.patch(f"{DOSSIERS}/{no}", json={"consent": None}, headers={**admin, "If-Match": etag})
+    assert response.status_code == 400 and "consent" in response.get_json()["error"]["fields"]
+    after = client.get(f"{DOSSIERS}/{no}", headers=admin).get_json()
+    assert after["version"] == 1 and after["consent"]["given"] is True
 
 
 @pytest.mark.parametrize("patch,path", [

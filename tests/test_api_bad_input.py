@@ -905,3 +905,48 @@ def test_dossier_at_the_row_limit_is_stored_and_one_more_row_refused(client, adm
     one_more = load_sample(STANDARD)
     one_more["data"]["客户交流记录"] = [{"交流内容": "x"}] * 501
     assert "data.communications" in assert_error(post_json(client, admin, one_more), 400)["fields"]
+
+
+# -- no silent coercion; every message in Chinese -------------------------------------------
+
+@pytest.mark.parametrize("envelope, path", [
+    ({"retention": {"years": 1.5}}, "retention.years"),      # not cut to 1
+    ({"retention": {"years": "十"}}, "retention.years"),
+    ({"consent": {"given": "yes"}}, "consent.given"),        # a legal record: true/false, 是/否
+    ({"consent": {"given": 1}}, "consent.given"),
+])
+def test_envelope_values_are_not_coerced(client, admin, state, envelope, path):
+    before = state()
+    error = assert_error(post_json(client, admin, {**load_sample(BROKER), **envelope}), 400)
+    assert path in error["fields"]
+    assert state() == before
+
+
+def test_a_loan_request_due_in_the_past_is_400(client, admin, auth, stored):
+    archive_no, _ = stored
+    response = client.post(f"{DOSSIERS}/{archive_no}/loans", json={"purpose": "核对", "due_date": "2000-01-01"},
+                           headers=auth("clerk"))
+    assert "due_date" in assert_error(response, 400)["fields"]
+    assert client.get(f"{DOSSIERS}/{archive_no}/loans", headers=auth("archivist")).get_json()["loans"] == []
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("post", DOSSIERS, {"template": "broker_client", "classification": {"region": "长" * 101}, "data": {"姓名": "x"}}),
+    ("post", DOSSIERS, {"template": "broker_client", "consent": {"given": True, "evidence": "长" * 501},
+                        "data": {"姓名": "x"}}),
+    ("post", DOSSIERS, {"template": "broker_client", "classification": {"city": "上海"}, "data": {"姓名": "x"}}),
+    ("get", "/api/v1/export?format=docx", None),
+    ("get", "/api/v1/export?format=csv&headers=both", None),
+    ("get", "/api/v1/export?format=pdf-zip&workers=0", None),
+    ("get", "/api/v1/export?format=jsonl&updated_since=yesterday", None),
+    ("get", f"{DOSSIERS}?completeness_lt=NaN", None),
+    ("get", f"{DOSSIERS}?limit=abc", None),
+    ("post", "/api/v1/import?mode=some", None),
+    ("post", "/api/v1/import?format=doc", None),
+])
+def test_field_messages_are_chinese(client, admin, method, url, body):
+    response = getattr(client, method)(url, json=body, headers=admin) if body else getattr(client, method)(url, headers=admin)
+    error = assert_error(response, 400)
+    assert error["fields"]
+    english = [m for ms in error["fields"].values() for m in ms if not CJK.search(m)]
+    assert english == []

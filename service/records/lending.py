@@ -53,11 +53,12 @@ class LoanBook:
         if self.open_loan(archive_no):
             raise LoanStateError(f"档案 {archive_no} 已有未结束的借阅申请或正被借出，请待其归还后再申请")
         now = self.clock()
+        purpose = _text(purpose, "purpose", "借阅用途", required=True)  # checked before a number is taken
+        due_date = _future_date(due_date, now) if due_date else None
         number = f"JY-{now.astimezone(SHANGHAI).year}-{self.repository.next_sequence('loan_no'):06d}"
         loan = {"_id": number, "loan_no": number, "archive_no": archive_no, "version": 1,
-                "state": "requested", "purpose": _text(purpose, "purpose", "借阅用途", required=True),
+                "state": "requested", "purpose": purpose, "due_date": due_date,
                 "requested_by": actor.id, "requested_by_name": actor.name, "requested_at": now,
-                "due_date": _date(due_date, "due_date") if due_date else None,
                 "history": [_step("requested", actor, now)]}
         self.repository.put(COLLECTION, loan, None)
         self._audit(actor, "loan.request", loan)
@@ -85,9 +86,7 @@ class LoanBook:
                 "refusal_reason": _text(body.get("reason"), "reason", "拒绝理由", required=True)}
 
     def _lend(self, loan, actor, body, now) -> dict:
-        due = _date(body.get("due_date") or loan.get("due_date"), "due_date", required=True)
-        if due < now.astimezone(SHANGHAI).date().isoformat():
-            raise RecordsInvalid("归还日期不能早于今天", {"due_date": ["归还日期不能早于今天"]})
+        due = _future_date(body.get("due_date") or loan.get("due_date"), now, required=True)
         borrower = body.get("borrower") or loan.get("requested_by_name") or loan["requested_by"]
         return {"borrower": _text(borrower, "borrower", "借阅人", required=True), "due_date": due,
                 "lent_by": actor.id, "lent_at": now}
@@ -162,6 +161,14 @@ def view(loan: dict, now: dt.datetime) -> dict:
 def _is_overdue(loan: dict, now: dt.datetime) -> bool:
     today = now.astimezone(SHANGHAI).date().isoformat()
     return loan["state"] == "lent" and bool(loan.get("due_date")) and loan["due_date"] < today
+
+
+def _future_date(value, now: dt.datetime, required: bool = False) -> str:
+    """A due date (YYYY-MM-DD) that is today or later, for the request and the lend step alike."""
+    due = _date(value, "due_date", required=required)
+    if due < now.astimezone(SHANGHAI).date().isoformat():
+        raise RecordsInvalid("归还日期不能早于今天", {"due_date": ["归还日期不能早于今天"]})
+    return due
 
 
 def _step(state: str, actor: Actor, at) -> dict:
