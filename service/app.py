@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 
 from service import config
+from service.chunked import SizedChunkedBodies
 from service.services import Services, build_services
 from service.storage.connection import open_database
 
@@ -36,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     def index():
         return redirect(url_for("web.dossier_list"))  # the sign-in page when signed out
 
+    largest = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_IMPORT_BYTES"])
+    app.wsgi_app = SizedChunkedBodies(app.wsgi_app, largest)
     return app
 
 

@@ -338,6 +338,34 @@ def test_oversized_json_is_413(app, client, admin, state):
     assert state() == before
 
 
+def chunked(client, url, headers, body: bytes):
+    """A request without Content-Length (Transfer-Encoding: chunked), as gunicorn hands it on:
+    the test client always sets a length, so the WSGI environ is made by hand."""
+    import io
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+    from werkzeug.wrappers import Response
+    environ = EnvironBuilder(path=url, method="POST", content_type="application/json",
+                             headers={**headers, "Transfer-Encoding": "chunked"}).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True})
+    app_iter, status, response_headers = run_wsgi_app(client.application, environ, buffered=True)
+    return Response(app_iter, status, response_headers)
+
+
+def test_chunked_bodies_are_sized_like_any_other(app, client, admin, auth, state, stored):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    before = state()
+    too_big = b'{"template": "broker_client", "data": {"\xe5\xa7\x93\xe5\x90\x8d": "' + b"x" * limit + b'"}}'
+    assert_error(chunked(client, DOSSIERS, admin, too_big), 413)  # not cut at the limit into bad JSON
+    assert state() == before
+    small = json.dumps(load_sample(BROKER), ensure_ascii=False).encode()
+    assert chunked(client, DOSSIERS, admin, small).status_code == 201
+    loan = client.post(f"{DOSSIERS}/{stored[0]}/loans", json={"purpose": "核对"}, headers=auth("clerk")).get_json()
+    refused = chunked(client, f"/api/v1/loans/{loan['loan_no']}/refuse", auth("archivist"), b'{"reason": "\xe4\xb8\x8d\xe5\xbf\x85"}')
+    assert refused.status_code == 200 and refused.get_json()["state"] == "refused"  # the body was read
+
+
 def test_oversized_form_is_413(app, client, admin, state):
     limit = app.config["MAX_CONTENT_LENGTH"]
     before = state()
