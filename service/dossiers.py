@@ -121,8 +121,11 @@ class DossierService:
             _stamp_refusal(document["consent"], self.clock())
         if "classification" in envelope:
             document["classification"] = {**current.get("classification", {}), **envelope["classification"]}
+        changes = changed_keys(current, document)
+        if not changes["changed"]:  # nothing to record: no new version, the current one stands
+            return Saved(current, extra_warnings(resolution.extra))
         saved = self._replace(template, document, current, actor)
-        self._record(actor, "dossier.update", saved, changed_keys(current, saved))
+        self._record(actor, "dossier.update", saved, changes)
         return Saved(saved, extra_warnings(resolution.extra))
 
     def append_entry(self, archive_no: str, block: str, raw_row, expected_version: int, actor: Actor) -> Saved:

@@ -489,3 +489,14 @@ def test_json_with_utf8_byte_order_mark_is_accepted(client, admin):
     response = client.post(DOSSIERS, data=raw, content_type="application/json", headers=admin)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["data"] == {"name": "钱七"}
+
+
+def test_a_patch_that_changes_nothing_makes_no_version(app, client, admin):
+    created = create(client, admin, load_sample(BROKER))
+    no, etag = created.get_json()["archive_no"], created.headers["ETag"]
+    for patch in ({}, {"data": {}}, {"data": {"学历": "本科"}}, {"classification": {"region": "上海"}}):
+        response = client.patch(f"{DOSSIERS}/{no}", json=patch, headers={**admin, "If-Match": etag})
+        assert response.status_code == 200 and response.headers["ETag"] == etag, patch
+    assert [v["version"] for v in client.get(f"{DOSSIERS}/{no}/versions", headers=admin).get_json()["versions"]] == [1]
+    audit = app.extensions["dossier"].records.audit.entries({"action": "dossier.update"})
+    assert audit == []

@@ -323,6 +323,7 @@ def test_q_control_finds_the_name(client, admin, stored):
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=-1", "limit=abc", "limit=1e3",
+                                   "cursor=zzz", "cursor=", "cursor=KH-2026-00000x",
                                    "updated_since=yesterday", "completeness_lt=abc", "completeness_lt=nan"])
 def test_bad_list_parameters_are_400(client, admin, query):
     assert_error(client.get(f"{DOSSIERS}?{query}", headers=admin), 400)

@@ -254,7 +254,7 @@ def test_restart_keeps_dossiers_and_continues_numbering(tmp_path):
             response = client.post(DOSSIERS, json=load_sample(sample_path), headers=admin)
             assert response.status_code == 201, response.get_json()
             created.append(response.get_json())
-        changed = client.patch(f"{DOSSIERS}/{created[0]['archive_no']}", json={"data": {}},
+        changed = client.patch(f"{DOSSIERS}/{created[0]['archive_no']}", json={"data": {"学历": "硕士"}},
                                headers={**admin, "If-Match": f'"{created[0]["archive_no"]}-v1"'})
         assert changed.status_code == 200
         before = {d["archive_no"]: client.get(f"{DOSSIERS}/{d['archive_no']}", headers=admin).get_json()

@@ -326,6 +326,8 @@ def test_dossier_page_versions_and_list(web, stored, app):
     assert document["archive_no"] in listing
     assert "没有符合条件的档案" in browser.get("/dossiers?region=火星").get_data(as_text=True)
     assert browser.get("/dossiers/KH-2099-999999").status_code == 404
+    assert browser.get(f"/dossiers/{document['archive_no']}/versions/0").status_code == 404
+    assert browser.get(f"/dossiers/{document['archive_no']}/versions/3").status_code == 404
 
 
 def test_list_pages_with_a_cursor(web, stored):

@@ -1,5 +1,5 @@
 """marshmallow schemas that document the API in OpenAPI (responses are built with orjson)."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class ErrorBody(Schema):
@@ -63,7 +63,8 @@ class ListFilters(Schema):
 
 class ListQuery(ListFilters):
     limit = fields.Integer(load_default=20, metadata={"description": "1 到 100"})
-    cursor = fields.String(metadata={"description": "上一页返回的 next_cursor"})
+    cursor = fields.String(validate=validate.Regexp(r"^[A-Z]{2}-\d{4}-\d{6}$", error="应为上一页返回的 next_cursor"),
+                           metadata={"description": "上一页返回的 next_cursor"})
 
 
 class TemplateSummary(Schema):

@@ -241,7 +241,7 @@ def version_page(archive_no, version):
 def _show(archive_no: str, version: int | None):
     actor = current_actor()
     current = _readable(archive_no)
-    document = _service().get_version(archive_no, version) if version else current
+    document = current if version is None else _service().get_version(archive_no, version)  # v0: 404
     template = get_template(document["template"])
     shown = mask_document(document, template, actor.can("confidential.read"))
     entry_blocks = [t for _s, p, t in template.tables() if len(p) == 1 and t.entry]
