@@ -25,6 +25,7 @@ def run(host: str, port: int, workers: int) -> None:
         "threads": 4,
         "worker_class": "gthread",
         "timeout": 120,
+        "limit_request_line": 8190,  # gunicorn's most (default 4094): long filter URLs with Chinese, percent-encoded
         "accesslog": "-",
         "control_socket_disable": True,  # one global socket path per user: a second instance would clash
     }).run()
