@@ -157,6 +157,16 @@ def test_rows_with_forbidden_characters_are_invalid(app, client, admin, body, co
     assert count(app) == 0
 
 
+def test_a_workbook_that_unpacks_too_large_is_refused_unparsed(app, client, admin, monkeypatch):
+    from service.bulk import readers
+    monkeypatch.setattr(readers, "XLSX_SHARED_STRINGS_LIMIT", 10_000)
+    body = xlsx_bytes([GOOD_1[:1] + ["长" * 20_000] + GOOD_1[2:]])  # 60 KB of shared strings
+    report = upload(client, admin, body, XLSX).json
+    assert [r["status"] for r in report["rows"]] == ["invalid"]
+    assert "解压后过大" in report["rows"][0]["errors"][0]["reason"]
+    assert count(app) == 0
+
+
 def test_multipart_upload_and_bad_files(app, client, admin):
     data = {"file": (io.BytesIO(csv_bytes([GOOD_2])), "客户.csv")}
     response = client.post("/api/v1/import?template=broker_client", data=data, headers=admin,

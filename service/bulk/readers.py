@@ -10,6 +10,7 @@ file twice (validate all, then write) without holding it in memory.
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,10 @@ def read_xlsx(path: Path, template: str | None) -> Iterator[SourceRow]:
     """Every sheet whose first row has headers; a sheet named like a template's title picks it."""
     from openpyxl import load_workbook
 
+    bomb = _unpacked_too_large(path)
+    if bomb:
+        yield SourceRow(0, error=bomb)
+        return
     with path.open("rb") as handle:  # a file object: openpyxl checks no file name suffix then
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
@@ -142,6 +147,24 @@ def read_xlsx(path: Path, template: str | None) -> Iterator[SourceRow]:
                 yield from _sheet_rows(sheet, template or _template_by_title(sheet.title))
         finally:
             workbook.close()
+
+
+# openpyxl holds the shared-string table in memory whole: a few MB of upload can unpack to GBs
+XLSX_SHARED_STRINGS_LIMIT = 128 * 1024 * 1024
+XLSX_UNPACKED_LIMIT = 1024 * 1024 * 1024
+
+
+def _unpacked_too_large(path: Path) -> str | None:
+    """Why the workbook is refused before it is parsed (a ZIP bomb), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError):
+        return None  # openpyxl reports what is wrong with it
+    if sizes.get("xl/sharedStrings.xml", 0) > XLSX_SHARED_STRINGS_LIMIT or sum(sizes.values()) > XLSX_UNPACKED_LIMIT:
+        return (f"XLSX 文件解压后过大（{sum(sizes.values()) / 1024 / 1024:.0f} MB，文字表上限 "
+                f"{XLSX_SHARED_STRINGS_LIMIT // 1024 // 1024} MB）：请拆分文件，或改用 JSON Lines / CSV 导入")
+    return None
 
 
 def _sheet_rows(sheet, template: str | None) -> Iterator[SourceRow]:
