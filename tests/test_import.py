@@ -5,6 +5,7 @@ import contextlib
 import csv
 import io
 import json
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -160,7 +161,11 @@ def test_rows_with_forbidden_characters_are_invalid(app, client, admin, body, co
 def test_a_workbook_that_unpacks_too_large_is_refused_unparsed(app, client, admin, monkeypatch):
     from service.bulk import readers
     monkeypatch.setattr(readers, "XLSX_SHARED_STRINGS_LIMIT", 10_000)
-    body = xlsx_bytes([GOOD_1[:1] + ["长" * 20_000] + GOOD_1[2:]])  # 60 KB of shared strings
+    workbook = io.BytesIO(xlsx_bytes([GOOD_1]))
+    with zipfile.ZipFile(workbook, "a") as archive:  # 64 KB of strings, packed into a few hundred bytes
+        archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>长</t></si>" * 4000 + "</sst>",
+                         compress_type=zipfile.ZIP_DEFLATED)
+    body = workbook.getvalue()
     report = upload(client, admin, body, XLSX).json
     assert [r["status"] for r in report["rows"]] == ["invalid"]
     assert "解压后过大" in report["rows"][0]["errors"][0]["reason"]
