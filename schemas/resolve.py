@@ -33,15 +33,26 @@ def is_blank(value) -> bool:
 
 @dataclass
 class Scope:
-    """The names valid at one level of the input (top level, a group, a table row)."""
+    """The names valid at one level of the input (top level, a group, a table row).
+
+    ``names`` are the items of this level (and qualified names such as ``组.字段``);
+    ``in_groups`` are the bare names of fields inside its groups, consulted only when
+    ``names`` has no match, so that ``电话号码`` finds ``联系方式.电话号码`` without ever
+    making a name of this level ambiguous.
+    """
     names: dict[str, list[tuple[tuple[str, ...], object]]] = field(default_factory=dict)
+    in_groups: dict[str, list[tuple[tuple[str, ...], object]]] = field(default_factory=dict)
     containers: dict[str, Scope] = field(default_factory=dict)
     display: dict[tuple[str, ...], str] = field(default_factory=dict)
 
-    def add(self, name: str, path: tuple[str, ...], item) -> None:
-        targets = self.names.setdefault(norm(name), [])
+    def add(self, name: str, path: tuple[str, ...], item, where: str = "names") -> None:
+        targets = getattr(self, where).setdefault(norm(name), [])
         if all(p != path for p, _ in targets):
             targets.append((path, item))
+
+    def lookup(self, name: str) -> list[tuple[tuple[str, ...], object]]:
+        key = norm(name)
+        return self.names.get(key) or self.in_groups.get(key, [])
 
 
 @dataclass
@@ -74,8 +85,9 @@ def scope_for(items, qualifiers: dict[str, list] | None = None) -> Scope:
         scope.display[(item.key,)] = f"{item.item}.{item.label}" if item.item else item.label
         if isinstance(item, Group):
             for child in item.fields:
-                for prefix in (item.key, item.label, *item.aliases):
-                    for name in _item_names(child):
+                for name in _item_names(child):
+                    scope.add(name, (item.key, child.key), child, where="in_groups")
+                    for prefix in (item.key, item.label, *item.aliases):
                         scope.add(f"{prefix}.{name}", (item.key, child.key), child)
                 scope.display[(item.key, child.key)] = f"{item.label}.{child.label}"
     for prefixes, section_items in (qualifiers or {}).items():
@@ -115,7 +127,7 @@ def _resolve_object(scope: Scope, raw: dict, out: dict, where: str, result: Reso
     for name, value in raw.items():
         if not _safe_key(name, where, result):
             continue
-        targets = scope.names.get(norm(name), [])
+        targets = scope.lookup(name)
         if len(targets) > 1:
             candidates = "、".join(sorted(scope.display.get(p, ".".join(p)) for p, _ in targets))
             result.error(f"{where}.{name}", f"“{name}”有歧义，请写明序号或所属部分：{candidates}")

@@ -338,3 +338,19 @@ def test_group_and_table_aliases_resolve(name, data, key):
     loaded = load_dossier({"template": name, "data": data})
     assert key in loaded.data and loaded.extra == []
     assert json_schema(get_template(name))["properties"][key]["x-aliases"]
+
+
+def test_a_field_inside_a_group_answers_to_its_bare_label():
+    from schemas.validation import load_dossier
+    loaded = load_dossier({"template": "standard", "data": {
+        "客户姓名": "华信", "电话号码": "0755-8363 5500", "省市区": "广东省深圳市", "所属行业": "零售"}})
+    assert loaded.extra == []
+    assert loaded.data["contact"]["phone"] == "0755-8363 5500"
+    assert loaded.data["address"]["province_city"] == "广东省深圳市"
+
+
+def test_a_bare_group_label_never_shadows_a_field_of_the_level_above():
+    """broker_client has 姓名 at the top and inside 操盘人资料: the bare name stays the client's."""
+    from schemas.validation import load_dossier
+    loaded = load_dossier({"template": "broker_client", "data": {"姓名": "赵丽华"}})
+    assert loaded.data["name"] == "赵丽华" and "trader" not in loaded.data

@@ -93,7 +93,7 @@ def _item_columns(template: Template, section, item) -> list[Column]:
 
 
 def _resolves_alone(template: Template, name: str) -> bool:
-    return len(template_scope(template).names.get(norm(name), [])) == 1
+    return len(template_scope(template).lookup(name)) == 1
 
 
 def _unique_label(template: Template, section, item) -> str:
@@ -115,7 +115,7 @@ def column_for_header(template: Template, header: str) -> Column | None:
     for column in template_columns(template):
         if wanted in (norm(column.label), norm(column.key)):
             return column
-    targets = template_scope(template).names.get(wanted, [])
+    targets = template_scope(template).lookup(header)
     if len(targets) == 1:
         path, item = targets[0]
         kind = "table" if isinstance(item, Table) else "field" if isinstance(item, Field) else None
