@@ -213,3 +213,12 @@ def test_cli_import_keeps_json_and_reads_csv(app, tmp_path, monkeypatch):
     result = runner.invoke(cli.main, ["import", str(table), "--template", "broker_client"])
     assert result.exit_code == 1 and "新建 2" in result.output and "第 3 条：失败" in result.output
     assert app.extensions["dossier"].repository.count({}) == 3
+
+
+def test_headers_may_name_group_fields_by_their_bare_labels(app, client, admin):
+    body = csv_bytes([["华信超市", "0755-8363 5500", "零售"]], headers=["客户姓名", "电话号码", "所属行业"])
+    report = upload(client, admin, body, "text/csv", query="template=standard").json
+    assert report["summary"]["created"] == 1, report
+    stored = app.extensions["dossier"].dossiers.get(report["rows"][0]["archive_no"])
+    assert stored["data"]["contact"] == {"phone": "0755-8363 5500"}
+    assert stored["data"]["business"] == {"industry": "零售"} and stored["extra"] == []

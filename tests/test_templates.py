@@ -346,7 +346,7 @@ def test_a_field_inside_a_group_answers_to_its_bare_label():
         "客户姓名": "华信", "电话号码": "0755-8363 5500", "省市区": "广东省深圳市", "所属行业": "零售"}})
     assert loaded.extra == []
     assert loaded.data["contact"]["phone"] == "0755-8363 5500"
-    assert loaded.data["address"]["province_city"] == "广东省深圳市"
+    assert loaded.data["address"]["region"] == "广东省深圳市"
 
 
 def test_a_bare_group_label_never_shadows_a_field_of_the_level_above():
