@@ -18,7 +18,7 @@ from schemas.resolve import resolve
 from schemas.text import forbidden_characters
 from schemas.validation import DossierInvalid, EnvelopeSchema, extra_warnings, flatten_errors, load_data, load_dossier
 from service.actors import Actor
-from service.masking import restore_masked
+from service.masking import restore_masked, supplies_confidential
 from service.records.access import check_owner
 from service.records.errors import Destroyed
 from service.render.fingerprint import document_hash
@@ -122,7 +122,8 @@ class DossierService:
         if "classification" in envelope:
             document["classification"] = {**current.get("classification", {}), **envelope["classification"]}
         changes = changed_keys(current, document)
-        if not changes["changed"]:  # nothing to record: no new version, the current one stands
+        blind_write = not actor.can("confidential.read") and supplies_confidential(template, resolution.values)
+        if not changes["changed"] and not blind_write:  # nothing to record: the current version stands
             return Saved(current, extra_warnings(resolution.extra))
         saved = self._replace(template, document, current, actor)
         self._record(actor, "dossier.update", saved, changes)

@@ -101,6 +101,33 @@ def _matching_rows(table: Table, rows: list, old_rows: list[dict]) -> list[dict]
     return [old_rows[j] if j is not None else {} for j in matched]
 
 
+def supplies_confidential(template: Template, data: dict) -> bool:
+    """Whether posted ``data`` sets a confidential field to a value of its own (not MASK).
+
+    For a caller without clearance such a write always counts as a change: answering
+    "unchanged" when a guess equals the hidden value would confirm the guess.
+    """
+    return _supplies(_top_items(template), data)
+
+
+def _supplies(items, data) -> bool:
+    if not isinstance(data, dict):
+        return False
+    for item in items:
+        value = data.get(item.key)
+        if value is None:
+            continue
+        if isinstance(item, Field):
+            if item.confidential and value != MASK:
+                return True
+        elif isinstance(item, Group):
+            if _supplies(item.fields, value):
+                return True
+        elif isinstance(value, list) and any(_supplies(item.columns, row) for row in value):
+            return True
+    return False
+
+
 def has_confidential_values(document: dict, template: Template) -> bool:
     """Whether any confidential field of ``document`` holds a value (its read is audited)."""
     return mask_document(document, template, False).get("data") != document.get("data")

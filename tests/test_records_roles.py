@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -153,6 +154,36 @@ def test_posting_back_a_masked_value_keeps_the_stored_one(app, client, auth):
                  headers={**clerk, "If-Match": etag(client, clerk, archive_no)})
     stored = app.extensions["dossier"].repository.get(archive_no)
     assert stored["data"]["medical_history"] == SECRET_VALUES[2]
+
+
+def _guess(client, clerk, archive_no: str, value: str) -> dict:
+    """The masked view with one hidden value replaced by a guess (as JSON Lines row)."""
+    view = client.get(f"/api/v1/dossiers/{archive_no}", headers=clerk).get_json()
+    row = {k: v for k, v in view.items() if k not in ("loan", "retention_status")}  # view-only parts
+    return {**row, "data": {**view["data"], "medical_history": value}}
+
+
+@pytest.mark.parametrize("value", [SECRET_VALUES[2], "猜错的病历"], ids=["right-guess", "wrong-guess"])
+def test_a_guess_at_a_hidden_value_is_answered_alike_right_or_wrong(app, client, auth, value):
+    """No equality oracle: a right guess may not be told from a wrong one by "unchanged"."""
+    clerk = auth("clerk")
+    archive_no = create(client, clerk, MACKAY)["archive_no"]
+    row = _guess(client, clerk, archive_no, value)
+    dry = client.post("/api/v1/import?dry_run=1", data=json.dumps(row, ensure_ascii=False).encode(),
+                      headers={**clerk, "Content-Type": "application/x-ndjson"}).get_json()
+    assert dry["rows"][0]["status"] == "would_update", dry
+    response = client.patch(f"/api/v1/dossiers/{archive_no}", json={"data": row["data"]},
+                            headers={**clerk, "If-Match": etag(client, clerk, archive_no)})
+    assert response.status_code == 200 and response.get_json()["version"] == 2
+
+
+def test_import_names_no_state_of_another_clerks_dossier(client, auth):
+    owner, other = auth("clerk"), auth("clerk")
+    archive_no = create(client, owner, MACKAY)["archive_no"]
+    row = _guess(client, other, archive_no, SECRET_VALUES[2])
+    dry = client.post("/api/v1/import?dry_run=1", data=json.dumps(row, ensure_ascii=False).encode(),
+                      headers={**other, "Content-Type": "application/x-ndjson"}).get_json()
+    assert dry["rows"][0]["status"] == "invalid" and "不是您建立的" in str(dry["rows"][0]["errors"])
 
 
 REPAIRS = [

@@ -33,7 +33,9 @@ import orjson
 
 from schemas.validation import DossierInvalid, LoadedDossier, load_dossier
 from service.actors import Actor
-from service.masking import MASK, restore_masked
+from service.masking import MASK, restore_masked, supplies_confidential
+from service.records.access import check_owner
+from service.records.errors import RecordsError
 from service.storage.errors import DuplicateKey, NotFound, VersionConflict
 
 from .readers import SourceRow
@@ -46,11 +48,6 @@ ENVELOPE_PARTS = ("classification", "confidentiality", "consent", "retention")
 SHANGHAI = timezone(timedelta(hours=8))
 _PATH_SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 
-try:
-    from service.records.errors import RecordsError
-except ImportError:  # pragma: no cover
-    class RecordsError(Exception):
-        message = ""
 
 
 class RowError(Exception):
@@ -165,11 +162,13 @@ class Importer:
             result.external_id, result.warnings = external_id, saved.warnings
             return
         result.archive_no = current["archive_no"]
+        check_owner(self.actor, current)  # before any comparison: "unchanged" tells what is stored
         hidden: dict[str, list[str]] = {}
         data = restore_masked(loaded.template, loaded.data, current["data"], hidden)
         if hidden:
             raise RowError(hidden)
-        if unchanged(current, prepared.raw, loaded, data):
+        blind = not self.actor.can("confidential.read") and supplies_confidential(loaded.template, loaded.data)
+        if not blind and unchanged(current, prepared.raw, loaded, data):
             result.status = "unchanged"
         elif not write:
             result.status = "would_update"
