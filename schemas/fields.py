@@ -121,7 +121,7 @@ class Date(_Base):
         return "-".join([f"{parts[0]:04d}"] + [f"{p:02d}" for p in parts[1:]])
 
 
-_DATETIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}):(\d{2})(?::\d{2})?")
+_DATETIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
 class DateTime(_Base):
@@ -132,10 +132,11 @@ class DateTime(_Base):
             self.fail(f"“{data_preview(str(value))}”不是有效时间（格式 YYYY-MM-DD HH:MM）")
         y, m, d = (int(p) for p in match.group(1).split("-"))
         try:
-            moment = dt.datetime(y, m, d, int(match.group(2)), int(match.group(3)))
+            moment = dt.datetime(y, m, d, int(match.group(2)), int(match.group(3)), int(match.group(4) or 0))
         except ValueError:
             self.fail(f"“{value}”不是存在的时间")
-        return moment.strftime("%Y-%m-%d %H:%M")
+        # stored to the minute, as on paper; the year padded by hand (strftime's %Y is not below 1000)
+        return f"{moment.year:04d}-{moment:%m-%d %H:%M}"
 
 
 _PHONE_CHARS = re.compile(r"[0-9 +\-()]+")

@@ -527,7 +527,7 @@ def test_missing_if_match_is_428(client, admin, state, stored):
 
 
 @pytest.mark.parametrize("header", ["garbage", "*", '"KH-2026-000001"', "v1", '"KH-2026-00001-v1"', "W/", '""',
-                                    "\u738b", '"KH-2026-000001-vX"'])
+                                    "\u738b", '"KH-2026-000001-vX"', 'W/"KH-2026-000001-v1"'])
 def test_malformed_if_match_is_412(client, admin, state, stored, header):
     archive_no, _ = stored
     before = state()

@@ -354,3 +354,17 @@ def test_a_bare_group_label_never_shadows_a_field_of_the_level_above():
     from schemas.validation import load_dossier
     loaded = load_dossier({"template": "broker_client", "data": {"姓名": "赵丽华"}})
     assert loaded.data["name"] == "赵丽华" and "trader" not in loaded.data
+
+
+@pytest.mark.parametrize("typed, stored", [("0999-05-05 10:00", "0999-05-05 10:00"), ("2026-11-02 09:15:59", "2026-11-02 09:15")])
+def test_date_times_are_stored_in_one_fixed_width_form(typed, stored):
+    from schemas.validation import load_dossier
+    loaded = load_dossier({"template": "it_support", "data": {"客户姓名": "c", "问题记录": [{"处理开始时间": typed}]}})
+    assert loaded.data["records"][0]["started_at"] == stored
+
+
+def test_a_second_past_59_is_not_a_time():
+    from schemas.validation import DossierInvalid, load_dossier
+    with pytest.raises(DossierInvalid) as caught:
+        load_dossier({"template": "it_support", "data": {"客户姓名": "c", "问题记录": [{"处理开始时间": "2026-11-02 09:15:60"}]}})
+    assert "不是存在的时间" in str(caught.value.fields)

@@ -160,7 +160,8 @@ def _set_path(target: dict, name: str, value) -> None:
         node[last] = value
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?([A-Z]{2}-\d{4}-\d{6})-v(\d+)"?\s*$')
+# Strong comparison (RFC 9110 §13.1.1): a weak tag (W/"…") never matches; quotes may be left off.
+_ETAG = re.compile(r'^\s*"?([A-Z]{2}-\d{4}-\d{6})-v(\d+)"?\s*$')
 
 
 def required_version(request: Request, archive_no: str) -> int:
