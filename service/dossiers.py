@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from schemas import completeness
 from schemas.model import Table, Template
 from schemas.registry import get_template
-from schemas.resolve import resolve
+from schemas.resolve import extra_limit_errors, resolve
 from schemas.text import forbidden_characters
 from schemas.validation import DossierInvalid, EnvelopeSchema, extra_warnings, flatten_errors, load_data, load_dossier
 from service.actors import Actor
@@ -113,10 +113,11 @@ class DossierService:
         if not actor.can("confidential.read"):  # a form posted back with *** keeps the stored value
             merged = restore_masked(template, merged, current["data"], errors)
         data, _ = load_data(template, merged, errors)
+        extra = _merge_extra(current.get("extra", []), resolution.extra)
+        errors.update(extra_limit_errors(extra))
         if errors:
             raise DossierInvalid(errors)
-        document = {**current, **envelope, "data": data, "activity_at": self.clock(),
-                    "extra": _merge_extra(current.get("extra", []), resolution.extra)}
+        document = {**current, **envelope, "data": data, "activity_at": self.clock(), "extra": extra}
         if envelope.get("consent"):
             _stamp_refusal(document["consent"], self.clock())
         if "classification" in envelope:
@@ -144,14 +145,15 @@ class DossierService:
         rows = list(current["data"].get(table.key, []))
         rows += resolution.values.get(table.key, [])
         data, _ = load_data(template, {**current["data"], table.key: rows}, errors)
+        extra = _merge_extra(current.get("extra", []), resolution.extra)
+        errors.update(extra_limit_errors(extra))
         if errors:
             raise DossierInvalid(errors)
         now = self.clock()
         log = list(current.get("entry_log", []))
         log.append({"block": table.key, "index": len(rows) - 1, "at": now, "by": actor.id,
                     "version": current["version"] + 1})
-        document = {**current, "data": data, "entry_log": log, "activity_at": now,
-                    "extra": _merge_extra(current.get("extra", []), resolution.extra)}
+        document = {**current, "data": data, "entry_log": log, "activity_at": now, "extra": extra}
         saved = self._replace(template, document, current, actor, now)
         self._record(actor, "entry.append", saved, {"block": table.key, "index": len(rows) - 1})
         return Saved(saved, extra_warnings(resolution.extra))

@@ -161,6 +161,8 @@ WRONG_TYPES = [
         "年": 2026, "月": 1, "第几周": 1, "姓名": "x", "检讨项目": [{"项目": "新开户数(户)", "上周目标": 2**63}]}},
      "data.review[0].last_week_target"),
     ("huge-integer-in-extra", broker(微信号={"n": 2**63}), "data.微信号"),
+    ("very-long-extra-value", broker(备注二="长" * 600_000), "extra"),
+    ("too-many-extra-fields", broker(**{f"附加{i}": "x" for i in range(101)}), "extra"),
     ("huge-money", {"template": "standard", "data": {"客户姓名": "x", "合同信息": [{"合同金额": "9" * 5000}]}},
      "data.contracts[0].amount"),
 ]
@@ -252,6 +254,18 @@ def test_dollar_key_in_patch_is_400(client, admin, state, stored):
                  {"$set": {"version": 99}}, {"data": {"微信": {"$ne": 1}}}):
         response = client.patch(f"{DOSSIERS}/{archive_no}", json=body, headers={**admin, "If-Match": etag})
         assert_error(response, 400)
+    assert state() == before
+
+
+def test_unknown_fields_patched_in_one_by_one_stay_bounded(client, admin, state, stored):
+    archive_no, etag = stored
+    first = client.patch(f"{DOSSIERS}/{archive_no}", json={"data": {f"附加{i}": "x" for i in range(60)}},
+                         headers={**admin, "If-Match": etag})
+    assert first.status_code == 200, first.get_json()
+    before = state()
+    second = client.patch(f"{DOSSIERS}/{archive_no}", json={"data": {f"另附{i}": "x" for i in range(60)}},
+                          headers={**admin, "If-Match": first.headers["ETag"]})
+    assert "extra" in assert_error(second, 400)["fields"]
     assert state() == before
 
 
