@@ -257,6 +257,18 @@ def test_dollar_key_in_patch_is_400(client, admin, state, stored):
     assert state() == before
 
 
+@pytest.mark.parametrize("raw", [
+    '{"template": "broker_client", "template": "mackay66", "data": {"姓名": "A"}}',
+    '{"template": "standard", "data": {"客户姓名": "A", "客户姓名": "B"}}',
+    '{"template": "standard", "data": {"客户姓名": "A", "客户交流记录": [{"交流内容": "a", "交流内容": "b"}]}}',
+], ids=["envelope", "data", "table-row"])
+def test_a_name_given_twice_in_one_object_is_400(client, admin, state, raw):
+    before = state()
+    error = assert_error(post_raw(client, admin, raw.encode(), "application/json"), 400)
+    assert error["code"] == "duplicate_name" and "重复" in error["message"]
+    assert state() == before
+
+
 def test_unknown_fields_patched_in_one_by_one_stay_bounded(client, admin, state, stored):
     archive_no, etag = stored
     first = client.patch(f"{DOSSIERS}/{archive_no}", json={"data": {f"附加{i}": "x" for i in range(60)}},

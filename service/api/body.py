@@ -9,6 +9,7 @@ content types. Form names that are ASCII key paths (``trader.phone``,
 """
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qsl
 
@@ -57,12 +58,30 @@ def _read_json(raw: bytes) -> object:
         raise ApiError(400, "malformed_json", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列附近无法解析",
                        {"_body": [str(exc)]}) from None
     _check_depth(value, 0)
+    _check_duplicate_names(raw)
     problems = forbidden_characters(value, "")
     if problems:
         first = next(iter(problems.values()))[0]
         code = "nul_character" if "NUL" in first else "forbidden_character"
         raise ApiError(400, code, f"内容中{first}", problems)
     return value
+
+
+def _check_duplicate_names(raw: bytes) -> None:
+    """A name given twice in one object is refused: parsers silently keep the last one.
+
+    orjson (the fast parser) cannot report it, so the standard library's parser
+    reads the already-valid body a second time, only to look at the names.
+    """
+    def pairs_hook(pairs):
+        names = [name for name, _ in pairs]
+        if len(names) != len(set(names)):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ApiError(400, "duplicate_name", f"同一对象中重复出现字段名：{'、'.join(twice)}",
+                           {name: ["字段名重复，只能出现一次"] for name in twice})
+        return None  # nothing is built: the value came from orjson
+
+    json.loads(raw, object_pairs_hook=pairs_hook)
 
 
 def _check_depth(value, depth: int) -> None:
