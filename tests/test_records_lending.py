@@ -81,3 +81,19 @@ def test_full_loan_cycle_through_the_cli(app, client, admin, monkeypatch):
     assert "已归还" in runner.invoke(cli.main, ["loans", "list", "--dossier", archive_no]).output
     refused = runner.invoke(cli.main, ["loans", "step", loan_no, "lend", "--role", "clerk"])
     assert refused.exit_code != 0 and "没有权限" in refused.output
+
+
+def test_loan_bodies_refuse_unknown_fields_and_far_due_dates(app, client, auth, admin):
+    archive_no = create(client, admin, MACKAY)["archive_no"]
+    clerk, archivist = auth("clerk"), auth("archivist")
+    unknown = _post(client, f"/dossiers/{archive_no}/loans", clerk, {"purpose": "核对", "$a": 1})
+    assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "unknown_field"
+    loan_no = _post(client, f"/dossiers/{archive_no}/loans", clerk, {"purpose": "核对"}).get_json()["loan_no"]
+    assert _post(client, f"/loans/{loan_no}/verify", archivist, {"note": "x"}).status_code == 400
+    assert _post(client, f"/loans/{loan_no}/verify", archivist).status_code == 200
+    far = _post(client, f"/loans/{loan_no}/lend", archivist, {"borrower": "李四", "due_date": "9999-12-31"})
+    assert far.status_code == 400 and "借阅期限最长" in far.get_json()["error"]["message"]
+    assert app.extensions["dossier"].records.loans.view(loan_no)["state"] == "verified"
+    for path, body in ((f"/dossiers/{archive_no}/retention", {"years": 5, "$x": 1}),
+                       (f"/dossiers/{archive_no}/hold", {"reason": "诉讼", "until": "2030"})):
+        assert client.put(f"/api/v1{path}", json=body, headers=archivist).status_code == 400

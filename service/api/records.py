@@ -25,6 +25,7 @@ from .responses import dossier_view, etag_headers, json_response
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="档案管理：授权、借阅、保管期限、销毁、审计")
 MAX_AUDIT_PAGE = 500
+STEP_FIELDS = {"verify": (), "refuse": ("reason",), "lend": ("borrower", "due_date"), "return": ()}
 
 
 def _services():
@@ -35,10 +36,21 @@ def _records():
     return _services().records
 
 
-def _body() -> dict:
+def _json_object() -> dict:
     body = read_body(request)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "请求内容应为一个 JSON 对象")
+    return body
+
+
+def _body(*names: str) -> dict:
+    """The request's JSON object, holding no names but ``names`` (a misspelt field is not ignored)."""
+    body = _json_object()
+    unknown = sorted(set(body) - set(names))
+    if unknown:
+        expected = "、".join(names) or "（无）"
+        raise ApiError(400, "unknown_field", f"不认识的字段：{'、'.join(unknown)}（可用：{expected}）",
+                       {n: ["未知字段"] for n in unknown})
     return body
 
 
@@ -79,7 +91,7 @@ def put_consent(archive_no):
     """Record consent given (scope, date, method, evidence) or withdrawn (given: false); a new version"""
     actor = require("consent.manage")
     _dossier(archive_no, actor)
-    saved = consent_rules.change(_services().dossiers, _records().audit, archive_no, _body(), actor,
+    saved = consent_rules.change(_services().dossiers, _records().audit, archive_no, _json_object(), actor,
                                  _if_match(archive_no))
     return _saved(saved, actor)
 
@@ -100,7 +112,7 @@ def request_loan(archive_no):
     """Ask to borrow a dossier: {purpose, due_date?}"""
     actor = require("loan.request")
     _dossier(archive_no, actor)
-    body = _body()
+    body = _body("purpose", "due_date")
     loan = _records().loans.request(archive_no, actor, body.get("purpose"), body.get("due_date"))
     return json_response(loan, 201, {"Location": f"/api/v1/loans/{loan['loan_no']}"})
 
@@ -133,7 +145,7 @@ def loan_step(loan_no, step):
     if step not in STEPS:
         raise ApiError(404, "not_found", f"借阅没有“{step}”这一步（可用：verify、refuse、lend、return）")
     actor = require(STEPS[step][2])
-    body = _body() if request.content_length else {}
+    body = _body(*STEP_FIELDS[step]) if request.content_length else {}
     return json_response(_records().loans.advance(loan_no, step, actor, body))
 
 
@@ -152,7 +164,7 @@ def put_retention(archive_no):
     """Change a dossier's retention period: {years}"""
     actor = require("retention.manage")
     _dossier(archive_no, actor)
-    return _saved(_records().retention.set_years(archive_no, _body().get("years"), actor), actor)
+    return _saved(_records().retention.set_years(archive_no, _body("years").get("years"), actor), actor)
 
 
 @blp.route("/dossiers/<archive_no>/hold", methods=["PUT", "DELETE"])
@@ -164,7 +176,7 @@ def hold(archive_no):
     retention = _records().retention
     if request.method == "DELETE":
         return _saved(retention.release_hold(archive_no, actor), actor)
-    return _saved(retention.set_hold(archive_no, _body().get("reason"), actor), actor)
+    return _saved(retention.set_hold(archive_no, _body("reason").get("reason"), actor), actor)
 
 
 @blp.route("/dossiers/<archive_no>/destroy", methods=["POST"])
@@ -173,7 +185,7 @@ def destroy(archive_no):
     """Destroy an expired dossier not on hold: {reason}; answers the destruction record"""
     actor = require("dossier.destroy")
     _dossier(archive_no, actor)
-    record = _records().retention.destroy(archive_no, _body().get("reason"), actor)
+    record = _records().retention.destroy(archive_no, _body("reason").get("reason"), actor)
     return json_response(record, 201, {"Location": f"/api/v1/destructions/{record['record_no']}"})
 
 

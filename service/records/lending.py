@@ -36,6 +36,7 @@ STEPS = {
 }
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_TEXT = 500
+MAX_LOAN_DAYS = 366  # a loan due in 9999 could never be overdue, and would block destruction for good
 
 
 def utcnow() -> dt.datetime:
@@ -164,10 +165,16 @@ def _is_overdue(loan: dict, now: dt.datetime) -> bool:
 
 
 def _future_date(value, now: dt.datetime, required: bool = False) -> str:
-    """A due date (YYYY-MM-DD) that is today or later, for the request and the lend step alike."""
+    """A due date (YYYY-MM-DD) from today to a year ahead, for the request and the lend step alike."""
     due = _date(value, "due_date", required=required)
-    if due < now.astimezone(SHANGHAI).date().isoformat():
+    if due is None:
+        return due
+    today = now.astimezone(SHANGHAI).date()
+    if due < today.isoformat():
         raise RecordsInvalid("归还日期不能早于今天", {"due_date": ["归还日期不能早于今天"]})
+    if due > (today + dt.timedelta(days=MAX_LOAN_DAYS)).isoformat():
+        message = f"借阅期限最长 {MAX_LOAN_DAYS} 天，归还日期不能晚于 {today + dt.timedelta(days=MAX_LOAN_DAYS)}"
+        raise RecordsInvalid(message, {"due_date": [message]})
     return due
 
 
