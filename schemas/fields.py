@@ -79,6 +79,8 @@ class Number(_Base):
             value = int(value)
         if self.spec.type == "percent" and not 0 <= value <= 100:
             self.fail("百分比应在 0 到 100 之间")
+        if self.spec.bounds and not self.spec.bounds[0] <= value <= self.spec.bounds[1]:
+            self.fail(f"应在 {self.spec.bounds[0]} 到 {self.spec.bounds[1]} 之间")
         if isinstance(value, int) and abs(value) > MAX_EXACT_INT:  # BSON holds 64-bit ints only
             self.fail("数值过大")
         return value

@@ -35,6 +35,8 @@ def _field(spec: Field) -> dict:
     else:
         out = dict(_TYPES[spec.type])
     out["title"] = spec.label
+    if spec.bounds:
+        out["minimum"], out["maximum"] = spec.bounds
     if spec.item is not None:
         out["x-item"] = spec.item
     if spec.confidential:

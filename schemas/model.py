@@ -16,6 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Field types understood by the validator, the web form and the renderer.
+# Bounds shared by the forms (Field.bounds)
+AGE = (0, 150)
+YEAR = (1900, 2100)
+MONTH = (1, 12)
+WEEK_OF_MONTH = (1, 5)   # 第一周 … 第五周, as on the monthly targets form
+
 FIELD_TYPES = frozenset({
     "text",        # one line of free text
     "longtext",    # several lines (textarea; wraps in PDF cells)
@@ -53,6 +59,7 @@ class Field:
     item: int | None = None        # item number printed on the paper (66项)
     hint: str = ""                 # shown under the input / in the JSON Schema description
     max_length: int | None = None
+    bounds: tuple[int, int] | None = None  # numbers: smallest and largest value that makes sense (年龄 0–150)
 
     kind = "field"
 

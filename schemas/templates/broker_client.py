@@ -4,7 +4,7 @@ The seed prints the basic-data form (基本资料, 帐号 上海/深圳, 电话(
 the 投资概况 line, 投资目标、喜好、法规限制, the 投资组合 percentages and the
 操盘人资料 block, closed by 制表人.
 """
-from ..model import Field, Group, Section, Template
+from ..model import AGE, Field, Group, Section, Template
 
 PORTFOLIO = tuple(
     Field(key, f"{label}(%)", "percent")
@@ -25,7 +25,7 @@ TEMPLATE = Template(
     sections=(
         Section("basic", "基本资料", (
             Field("name", "姓名", required=True),
-            Field("age", "年龄", "integer"),
+            Field("age", "年龄", "integer", bounds=AGE),
             Field("education", "学历"),
             Field("account_sh", "帐号(上海)", confidential=True, aliases=("上海帐号", "账号(上海)")),
             Field("account_sz", "帐号(深圳)", confidential=True, aliases=("深圳帐号", "账号(深圳)")),
@@ -51,7 +51,7 @@ TEMPLATE = Template(
             Group("trader", "操盘人资料", (
                 Field("name", "姓名"),
                 Field("title", "职称"),
-                Field("age", "年龄", "integer"),
+                Field("age", "年龄", "integer", bounds=AGE),
                 Field("address", "地址"),
                 Field("phone", "电话", "phone"),
                 Field("preferences", "个人喜好"),

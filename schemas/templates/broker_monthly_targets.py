@@ -3,7 +3,7 @@
 Header 年 月 填写日期 经纪人姓名, then a grid: one printed row per 项目, columns
 上月目标 上月结果 本月目标 and 第一周目标 … 第五周目标; 制表人 signs at the foot.
 """
-from ..model import Field, Section, Table, Template
+from ..model import MONTH, YEAR, Field, Section, Table, Template
 
 ROWS = (
     "收入目标(元)",
@@ -35,8 +35,8 @@ TEMPLATE = Template(
     must_have=("broker_name", "year", "month"),
     sections=(
         Section("header", "填表信息", inline=True, items=(
-            Field("year", "年", "integer", required=True),
-            Field("month", "月", "integer", required=True),
+            Field("year", "年", "integer", required=True, bounds=YEAR),
+            Field("month", "月", "integer", required=True, bounds=MONTH),
             Field("filled_on", "填写日期", "date"),
             Field("broker_name", "经纪人姓名", required=True, aliases=("姓名",)),
         )),

@@ -4,7 +4,7 @@ Header 年 月 第__周 填写日期 姓名, then a grid: one printed row per �
 上周目标 上周结果 差距原因 改进方法. 指导客户盈亏率(%) may be negative, so the
 figures are plain numbers, not percents.
 """
-from ..model import Field, Section, Table, Template
+from ..model import MONTH, WEEK_OF_MONTH, YEAR, Field, Section, Table, Template
 
 ROWS = (
     "新开户数(户)",
@@ -32,9 +32,9 @@ TEMPLATE = Template(
     must_have=("name", "year", "month", "week"),
     sections=(
         Section("header", "填表信息", inline=True, items=(
-            Field("year", "年", "integer", required=True),
-            Field("month", "月", "integer", required=True),
-            Field("week", "第几周", "integer", required=True, aliases=("第周",)),
+            Field("year", "年", "integer", required=True, bounds=YEAR),
+            Field("month", "月", "integer", required=True, bounds=MONTH),
+            Field("week", "第几周", "integer", required=True, bounds=WEEK_OF_MONTH, aliases=("第周",)),
             Field("filled_on", "填写日期", "date"),
             Field("name", "姓名", required=True, aliases=("经纪人姓名",)),
         )),
