@@ -166,9 +166,9 @@ def test_a_workbook_that_unpacks_too_large_is_refused_unparsed(app, client, admi
         archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>长</t></si>" * 4000 + "</sst>",
                          compress_type=zipfile.ZIP_DEFLATED)
     body = workbook.getvalue()
-    report = upload(client, admin, body, XLSX).json
-    assert [r["status"] for r in report["rows"]] == ["invalid"]
-    assert "解压后过大" in report["rows"][0]["errors"][0]["reason"]
+    response = upload(client, admin, body, XLSX)
+    assert response.status_code == 400 and response.json["error"]["code"] == "unreadable_file"
+    assert "解压后过大" in response.json["error"]["message"]
     assert count(app) == 0
 
 
@@ -179,8 +179,11 @@ def test_multipart_upload_and_bad_files(app, client, admin):
     assert response.status_code == 200 and response.json["summary"]["created"] == 1
     assert upload(client, admin, b"", "text/csv").status_code == 400
     assert upload(client, admin, b"abc", "application/octet-stream").status_code == 415
-    report = upload(client, admin, b"not a workbook", XLSX).json
-    assert report["summary"]["invalid"] == 1 and "XLSX" in report["rows"][0]["errors"][0]["reason"]
+    unreadable = upload(client, admin, b"not a workbook", XLSX)
+    assert unreadable.status_code == 400 and "XLSX" in unreadable.json["error"]["message"]
+    gbk = upload(client, admin, "姓名\n王五\n".encode("gbk"), "text/csv")
+    assert gbk.status_code == 400 and "UTF-8" in gbk.json["error"]["message"]
+    assert count(app) == 1
 
 
 def test_csv_without_bom_and_keys_headers(app, client, admin):

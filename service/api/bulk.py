@@ -81,6 +81,7 @@ def export(format, headers="labels", summary=False, workers=None, **filters):
 @blp.route("/import", methods=["POST"])
 @blp.arguments(ImportQuery, location="query", as_kwargs=True, unknown=RAISE)
 @blp.response(200)
+@blp.alt_response(400, schema=ErrorResponse)
 @blp.alt_response(422, schema=ErrorResponse)
 def import_(format=None, template=None, mode="best_effort", dry_run=False):
     """Import dossiers from JSON Lines, CSV or XLSX (raw body or multipart field "file")"""
@@ -94,6 +95,10 @@ def import_(format=None, template=None, mode="best_effort", dry_run=False):
         report = importer.run(lambda: read_rows(path, fmt, template)).as_dict()
     finally:
         path.unlink(missing_ok=True)
+    unreadable = [e["reason"] for r in report["rows"] if r["row"] == 0 for e in r.get("errors", [])]
+    if unreadable and all(r["row"] == 0 for r in report["rows"]):  # not one row could be read
+        return json_response({"error": {"code": "unreadable_file", "message": unreadable[0],
+                                        "fields": {"file": unreadable}}, "report": report}, 400)
     if mode == "all_or_nothing" and not dry_run and not report["written"]:
         bad = report["summary"]["invalid"]
         return json_response({"error": {
