@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, send_from_directory
+from flask import Blueprint, Flask, request, send_from_directory
 from flask_smorest import Api
 
 from . import auth, errors
@@ -13,9 +13,19 @@ from .records import blp as records_blp
 from .templates import blp as templates_blp
 from .verify import blp as verify_blp
 
+
+def _refuse_repeated_query_names() -> None:
+    """``?template=x&template=y`` is a 400: no route takes a list, and which one won was arbitrary."""
+    repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
+    if repeated:
+        raise errors.ApiError(400, "invalid_query", f"查询参数重复：{'、'.join(repeated)}",
+                              {name: ["只能出现一次"] for name in repeated})
+
+
 API_BLUEPRINTS = (templates_blp, dossiers_blp, verify_blp, records_blp, bulk_blp)
 for _blueprint in API_BLUEPRINTS:  # once, at import: a blueprint cannot be set up again after its first app
     _blueprint.before_request(auth.authenticate)
+    _blueprint.before_request(_refuse_repeated_query_names)
 
 
 class DossierApi(Api):

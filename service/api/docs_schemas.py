@@ -55,7 +55,7 @@ class ListFilters(Schema):
     region = fields.String()
     industry = fields.String()
     level = fields.String()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(("active", "destroyed"), error="状态应为 active 或 destroyed"))
     q = fields.String(metadata={"description": "按客户名称或档案编号搜索"})
     updated_since = fields.DateTime(metadata={"description": "ISO 8601，例如 2026-11-01T00:00:00+08:00"})
     completeness_lt = fields.Float(metadata={"description": "完整度低于此值（0 到 1）"})

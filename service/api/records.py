@@ -126,7 +126,9 @@ def list_loans():
     state = request.args.get("state") or None
     if state is not None and state not in ("requested", "verified", "refused", "lent", "returned"):
         raise ApiError(400, "invalid_query", "state 应为 requested、verified、refused、lent 或 returned")
-    overdue = request.args.get("overdue") in ("1", "true", "yes")
+    if request.args.get("overdue", "0") not in ("0", "1", "true", "false"):
+        raise ApiError(400, "invalid_query", "overdue 应为 1 或 0")
+    overdue = request.args.get("overdue") in ("1", "true")
     return json_response({"loans": _records().loans.listing(state, overdue)})
 
 
@@ -155,6 +157,7 @@ def loan_step(loan_no, step):
 def retention_due():
     """Dossiers whose retention period has ended (on_hold ones flagged)"""
     require("retention.read")
+    _known_args()
     return json_response({"today": _records().retention.today().isoformat(), "due": _records().retention.due()})
 
 
@@ -194,6 +197,7 @@ def destroy(archive_no):
 def destruction(record_no):
     """A destruction record (销毁记录)"""
     require("retention.read")
+    _known_args()
     return json_response(_records().retention.record(record_no))
 
 
