@@ -2,7 +2,8 @@
 
 Commands that need the store use MONGODB_URI when set; otherwise they join the
 embedded server a running ``dossier serve`` announced in the data directory
-(SQLite allows one server per file), or start their own for the command.
+(SQLite allows one server per file), or start their own for the command, with a
+notice on stderr when that directory holds no database yet.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from service.records.cli import register as register_records
 from service.records.errors import RecordsError
 from service.services import build_services
 from service.storage.connection import Store, open_database
+from service.storage.embedded import DB_FILE
 from service.storage.errors import StorageError
 from service.storage.keys import KeyRepository
 
@@ -41,11 +43,21 @@ def open_store():
     settings = _settings()
     data_dir: Path = settings["DOSSIER_DATA_DIR"]
     uri = settings["MONGODB_URI"] or _announced(data_dir).get("uri")
+    new_database = not uri and not (data_dir / DB_FILE).exists()
     store = open_database(uri, data_dir, settings["DOSSIER_DB_NAME"])
+    if new_database:
+        _warn_new_database(data_dir)
     try:
         yield store
     finally:
         store.close()
+
+
+def _warn_new_database(data_dir: Path) -> None:
+    """The default data directory (./var) depends on where the command runs: run elsewhere, a
+    command would quietly work on a new, empty database, so say so (on stderr, output stays clean)."""
+    click.echo(f"注意：数据目录 {data_dir} 中还没有档案库（新建了一个空库）。"
+               "要使用已有数据，请在项目目录中运行，或设置 DOSSIER_DATA_DIR。", err=True)
 
 
 @contextlib.contextmanager
