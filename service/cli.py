@@ -20,9 +20,10 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from service import config
-from service.actors import ROLES, SYSTEM, command_line_actor
+from service.actors import ROLES
 from service.dossiers import utcnow
 from service.printing import print_official_copy, verify_url
+from service.records.cli import permitted_actor, role_option
 from service.records.cli import register as register_records
 from service.records.errors import RecordsError
 from service.services import build_services
@@ -170,16 +171,13 @@ def keys_revoke(key_id: str):
 @click.argument("source")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--version", "version", type=int, default=None, help="An earlier version of a stored dossier.")
-@click.option("--role", type=click.Choice(ROLES), default="archivist", show_default=True,
-              help="The role you print in (a stored dossier's copy gets a serial and is audited).")
+@role_option(help="The role you print in (a stored dossier's copy gets a serial and is audited).")
 def render(source: str, output: Path, version: int | None, role: str):
     """Print FILE.json as a draft (草稿, nothing stored) or the official copy of a stored ARCHIVE_NO."""
     if Path(source).is_file():
         pdf = _render_draft(Path(source))
     else:
-        actor = command_line_actor(role)
-        if not actor.can("dossier.print"):
-            raise click.ClickException(f"角色“{role}”没有权限打印正式档案")
+        actor = permitted_actor(role, "dossier.print")
         with open_services() as services:
             try:
                 copy = print_official_copy(services, source, version, actor, _public_url())
@@ -221,7 +219,9 @@ def _render_draft(path: Path) -> bytes:
 @click.option("--mode", type=click.Choice(("best_effort", "all_or_nothing")), default="best_effort",
               show_default=True, help="all_or_nothing: write nothing if any row is bad.")
 @click.option("--dry-run", is_flag=True, help="Validate and report only; write nothing.")
-def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_run: bool):
+@role_option("clerk", help="The role you import in: clerk creates and updates its own dossiers; "
+                           "admin also updates everyone else's.")
+def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_run: bool, role: str):
     """Create or update dossiers from FILE: JSON (one or an array), JSON Lines, CSV or XLSX.
 
     Rows carrying an archive number (档案编号) or external id (外部编号) update that
@@ -230,9 +230,10 @@ def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_ru
     from service.bulk.importer import Importer
     from service.bulk.readers import format_for, read_rows
 
+    actor = permitted_actor(role, "dossier.import")
     fmt = format_for(file, fmt) or "json"
     with open_services() as services:  # imported dossiers are audited like posted ones
-        report = Importer(services.dossiers, SYSTEM, mode, dry_run).run(lambda: read_rows(file, fmt, template))
+        report = Importer(services.dossiers, actor, mode, dry_run).run(lambda: read_rows(file, fmt, template))
     for row in report.rows:
         _echo_import_row(row)
     counts = report.summary()
@@ -273,12 +274,14 @@ def _echo_import_row(row) -> None:
 @click.option("--completeness-lt", type=float, default=None)
 @click.option("--headers", type=click.Choice(("labels", "keys")), default="labels", show_default=True)
 @click.option("--workers", type=int, default=None, help="PDF processes (default: all cores).")
-def export(fmt: str, output: Path, headers: str, workers: int | None, **filters):
+@role_option(help="The role you export in (archivist or admin; the export is audited).")
+def export(fmt: str, output: Path, headers: str, workers: int | None, role: str, **filters):
     """Export the matching dossiers to OUTPUT (JSON Lines, CSV, XLSX or a ZIP of PDFs)."""
     from rich.progress import Progress
 
     from service.bulk import exporting
 
+    actor = permitted_actor(role, "dossier.export")
     if filters["updated_since"] is not None:
         filters["updated_since"] = filters["updated_since"].replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
     filters = {k: v for k, v in filters.items() if v is not None}
@@ -287,7 +290,7 @@ def export(fmt: str, output: Path, headers: str, workers: int | None, **filters)
         task = progress.add_task("导出 export", total=repository.count(filters))
         try:
             selection = exporting.write_export(
-                repository, filters, SYSTEM, fmt, output, headers=headers, workers=workers,
+                repository, filters, actor, fmt, output, headers=headers, workers=workers,
                 verify_base=verify_url(_public_url(), ""), on_item=lambda: progress.advance(task))
         except exporting.ExportRefused as exc:
             raise click.ClickException(exc.message) from None

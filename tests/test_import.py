@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
+from service.actors import command_line_actor
 from service.storage.connection import Store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -213,3 +214,18 @@ def test_cli_import_keeps_json_and_reads_csv(app, tmp_path, monkeypatch):
     result = runner.invoke(cli.main, ["import", str(table), "--template", "broker_client"])
     assert result.exit_code == 1 and "新建 2" in result.output and "第 3 条：失败" in result.output
     assert app.extensions["dossier"].repository.count({}) == 3
+
+
+def test_cli_import_acts_as_the_operator_in_the_clerk_role(app, tmp_path, monkeypatch):
+    from service import cli
+
+    services = app.extensions["dossier"]
+    monkeypatch.setattr(cli, "open_store", lambda: contextlib.nullcontext(Store(client=None, db=services.repository.db)))
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps({"template": "broker_client", "data": {"姓名": "甲"}}), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["import", str(single)])
+    assert result.exit_code == 0, result.output
+    entry = services.audit.entries({"action": "dossier.create"})[-1]
+    assert (entry["actor"], entry["role"]) == (command_line_actor("clerk").id, "clerk")
+    refused = CliRunner().invoke(cli.main, ["import", str(single), "--role", "viewer"])
+    assert refused.exit_code != 0 and "没有权限" in refused.output and count(app) == 1

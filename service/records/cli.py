@@ -28,9 +28,6 @@ def register(main: click.Group, open_services) -> None:
             except (RecordsError, StorageError) as exc:
                 raise click.ClickException(getattr(exc, "message", str(exc))) from None
 
-    role_option = click.option("--role", type=click.Choice(ROLES), default="archivist", show_default=True,
-                               help="The role you act in (permissions as for an API key).")
-
     @main.group()
     def audit():
         """The audit trail (可追溯性)."""
@@ -62,9 +59,9 @@ def register(main: click.Group, open_services) -> None:
     @click.argument("archive_no")
     @click.option("--purpose", required=True)
     @click.option("--due", "due_date")
-    @click.option("--role", type=click.Choice(ROLES), default="clerk", show_default=True)
+    @role_option("clerk")
     def loans_request(archive_no, purpose, due_date, role):
-        actor = _actor(role, "loan.request")
+        actor = permitted_actor(role, "loan.request")
         with records() as rec:
             loan = rec.loans.request(archive_no, actor, purpose, due_date)
         click.echo(f"{loan['loan_no']}\t{loan['state_label']}")
@@ -75,10 +72,10 @@ def register(main: click.Group, open_services) -> None:
     @click.option("--borrower")
     @click.option("--due", "due_date")
     @click.option("--reason")
-    @role_option
+    @role_option()
     def loans_step(loan_no, step, borrower, due_date, reason, role):
         """verify | refuse --reason | lend --borrower --due | return"""
-        actor = _actor(role, STEPS[step][2])
+        actor = permitted_actor(role, STEPS[step][2])
         body = {k: v for k, v in {"borrower": borrower, "due_date": due_date, "reason": reason}.items() if v}
         with records() as rec:
             loan = rec.loans.advance(loan_no, step, actor, body)
@@ -109,9 +106,9 @@ def register(main: click.Group, open_services) -> None:
     @click.argument("archive_no")
     @click.option("--reason")
     @click.option("--release", is_flag=True)
-    @role_option
+    @role_option()
     def retention_hold(archive_no, reason, release, role):
-        actor = _actor(role, "retention.manage")
+        actor = permitted_actor(role, "retention.manage")
         with records() as rec:
             if release:
                 rec.retention.release_hold(archive_no, actor)
@@ -123,10 +120,10 @@ def register(main: click.Group, open_services) -> None:
     @click.argument("archive_no")
     @click.option("--reason", required=True)
     @click.option("-o", "--certificate", type=click.Path(dir_okay=False, path_type=Path))
-    @role_option
+    @role_option()
     def destroy(archive_no, reason, certificate, role):
         """Destroy an expired dossier (销毁); optionally write its certificate PDF."""
-        actor = _actor(role, "dossier.destroy")
+        actor = permitted_actor(role, "dossier.destroy")
         with records() as rec:
             record = rec.retention.destroy(archive_no, reason, actor)
         click.echo(f"{archive_no} 已销毁，销毁记录 {record['record_no']}")
@@ -145,7 +142,13 @@ def register(main: click.Group, open_services) -> None:
         click.echo(str(output))
 
 
-def _actor(role: str, action: str) -> Actor:
+def role_option(default: str = "archivist", help: str = "The role you act in (permissions as for an API key)."):
+    """``--role`` of every command that acts on dossiers (service/cli.py uses it too)."""
+    return click.option("--role", type=click.Choice(ROLES), default=default, show_default=True, help=help)
+
+
+def permitted_actor(role: str, action: str) -> Actor:
+    """The operator as ``cli:<login>`` in ``role``, refused unless the role may ``action``."""
     actor = command_line_actor(role)
     if not actor.can(action):
         raise click.ClickException(f"角色“{role}”没有权限执行此操作（{action}）")
