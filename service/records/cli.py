@@ -6,15 +6,22 @@ API key) and is recorded in the audit trail as ``cli:<login>``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
+import orjson
+from rich.cells import cell_len
 
 from service.actors import ROLES, Actor, command_line_actor
 from service.records.certificate import render_certificate
 from service.records.errors import RecordsError
 from service.records.lending import STEPS
 from service.storage.errors import StorageError
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+AUDIT_COLUMNS = ("序号", "时间", "操作人", "角色", "操作", "档案编号", "版本", "详情")
 
 
 def register(main: click.Group, open_services) -> None:
@@ -45,11 +52,17 @@ def register(main: click.Group, open_services) -> None:
     @click.option("--dossier")
     @click.option("--action")
     @click.option("--limit", type=int, default=100, show_default=True)
-    def audit_list(dossier, action, limit):
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry and line (JSON Lines), for scripts.")
+    def audit_list(dossier, action, limit, as_json):
+        """The oldest LIMIT entries, one line each, times in Beijing time."""
         with records() as rec:
-            for e in rec.audit.entries({"archive_no": dossier, "action": action}, limit=limit):
-                click.echo(f"{e['seq']}\t{e['at']:%Y-%m-%d %H:%M:%S}\t{e['actor']}\t{e['role']}\t{e['action']}\t"
-                           f"{e.get('archive_no') or ''}\t{e.get('details') or ''}")
+            entries = rec.audit.entries({"archive_no": dossier, "action": action}, limit=limit)
+        if as_json:
+            for entry in entries:
+                click.echo(orjson.dumps({**entry, "at": _beijing(entry["at"]).isoformat()}).decode())
+            return
+        for line in aligned(AUDIT_COLUMNS, map(_audit_row, entries)):
+            click.echo(line)
 
     @main.group()
     def loans():
@@ -145,6 +158,31 @@ def register(main: click.Group, open_services) -> None:
 def role_option(default: str = "archivist", help: str = "The role you act in (permissions as for an API key)."):
     """``--role`` of every command that acts on dossiers (service/cli.py uses it too)."""
     return click.option("--role", type=click.Choice(ROLES), default=default, show_default=True, help=help)
+
+
+def aligned(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The header and rows as lines, each column padded to its widest cell as a terminal shows it
+    (a Chinese character takes two columns); the last column is left as it is."""
+    table = [header, *rows]
+    widths = [max(cell_len(row[i]) for row in table) for i in range(len(header) - 1)]
+    return ["  ".join([*map(_pad, row, widths), row[-1]]).rstrip() for row in table]
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * (width - cell_len(cell))
+
+
+def _audit_row(entry: dict) -> list[str]:
+    details = entry.get("details")
+    version = entry.get("version")
+    return [str(entry["seq"]), f"{_beijing(entry['at']):%Y-%m-%d %H:%M:%S}", entry["actor"], entry["role"],
+            entry["action"], entry.get("archive_no") or "", "" if version is None else str(version),
+            orjson.dumps(details).decode() if details else ""]
+
+
+def _beijing(moment: dt.datetime) -> dt.datetime:
+    """Entries are stored in UTC (some backends hand them back naive); users read Beijing time."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(SHANGHAI)
 
 
 def permitted_actor(role: str, action: str) -> Actor:
