@@ -23,7 +23,7 @@ from service import config
 from service.actors import ROLES
 from service.dossiers import utcnow
 from service.printing import print_official_copy, verify_url
-from service.records.cli import permitted_actor, role_option
+from service.records.cli import aligned, permitted_actor, role_option
 from service.records.cli import register as register_records
 from service.records.errors import RecordsError
 from service.services import build_services
@@ -33,6 +33,7 @@ from service.storage.errors import StorageError
 from service.storage.keys import KeyRepository
 
 ANNOUNCE_FILE = "server.json"
+KEY_COLUMNS = ("编号", "角色", "状态", "名称")
 
 
 def _settings() -> dict:
@@ -152,10 +153,12 @@ def keys_create(role: str, name: str, team: str | None):
 
 @keys.command("list")
 def keys_list():
+    """Every key, oldest first (the secrets are not stored, so not shown)."""
     with open_store() as store:
-        for record in KeyRepository(store.db).list():
-            state = "revoked" if record["revoked"] else "active"
-            click.echo(f"{record['id']}\t{record['role']}\t{state}\t{record['name']}")
+        found = KeyRepository(store.db).list()
+    rows = [(r["id"], r["role"], "revoked" if r["revoked"] else "active", r["name"]) for r in found]
+    for line in aligned(KEY_COLUMNS, rows):
+        click.echo(line)
 
 
 @keys.command("revoke")

@@ -1,8 +1,12 @@
 """The ``dossier`` console script (service/cli.py): where its data lives and how it reports."""
 from __future__ import annotations
 
+import contextlib
+import re
+
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
 
 from service import cli
 from service.storage.connection import open_mongomock
@@ -38,3 +42,20 @@ def test_no_notice_when_the_database_exists(elsewhere):
 def test_no_notice_with_mongodb(elsewhere, monkeypatch):
     monkeypatch.setenv("MONGODB_URI", "mongodb://db.example:27017")
     assert NEW_DATABASE not in CliRunner().invoke(cli.main, ["keys", "list"]).output
+
+
+def test_keys_list_has_a_header_over_aligned_columns(monkeypatch):
+    store = open_mongomock()
+    monkeypatch.setattr(cli, "open_store", lambda: contextlib.nullcontext(store))
+    runner = CliRunner()
+    runner.invoke(cli.main, ["keys", "create", "--role", "clerk", "--name", "张三"])
+    runner.invoke(cli.main, ["keys", "create", "--role", "manager", "--name", "manager-key"])
+    header, *rows = runner.invoke(cli.main, ["keys", "list"]).output.splitlines()
+    assert header.split() == ["编号", "角色", "状态", "名称"]
+    assert [row.split()[1:] for row in rows] == [["clerk", "active", "张三"], ["manager", "active", "manager-key"]]
+    assert starts(header) == starts(rows[0]) == starts(rows[1])
+
+
+def starts(line: str) -> list[int]:
+    """The terminal column where each cell of a line begins (a Chinese character takes two)."""
+    return [cell_len(line[:match.start()]) for match in re.finditer(r"\S+", line)]
