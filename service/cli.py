@@ -2,7 +2,8 @@
 
 Commands that need the store use MONGODB_URI when set; otherwise they join the
 embedded server a running ``dossier serve`` announced in the data directory
-(SQLite allows one server per file), or start their own for the command.
+(SQLite allows one server per file), or start their own for the command, with a
+notice on stderr when that directory holds no database yet.
 """
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from service import config
-from service.actors import ROLES, SYSTEM, command_line_actor
+from service.actors import ROLES
 from service.dossiers import utcnow
 from service.printing import print_official_copy, verify_url
+from service.records.cli import aligned, permitted_actor, role_option
 from service.records.cli import register as register_records
 from service.records.errors import RecordsError
 from service.services import build_services
 from service.storage.connection import Store, open_database
+from service.storage.embedded import DB_FILE
 from service.storage.errors import StorageError
 from service.storage.keys import KeyRepository
 
 ANNOUNCE_FILE = "server.json"
+KEY_COLUMNS = ("编号", "角色", "状态", "名称")
 
 
 def _settings() -> dict:
@@ -41,11 +45,21 @@ def open_store():
     settings = _settings()
     data_dir: Path = settings["DOSSIER_DATA_DIR"]
     uri = settings["MONGODB_URI"] or _announced(data_dir).get("uri")
+    new_database = not uri and not (data_dir / DB_FILE).exists()
     store = open_database(uri, data_dir, settings["DOSSIER_DB_NAME"])
+    if new_database:
+        _warn_new_database(data_dir)
     try:
         yield store
     finally:
         store.close()
+
+
+def _warn_new_database(data_dir: Path) -> None:
+    """The default data directory (./var) depends on where the command runs: run elsewhere, a
+    command would quietly work on a new, empty database, so say so (on stderr, output stays clean)."""
+    click.echo(f"注意：数据目录 {data_dir} 中还没有档案库（新建了一个空库）。"
+               "要使用已有数据，请在项目目录中运行，或设置 DOSSIER_DATA_DIR。", err=True)
 
 
 @contextlib.contextmanager
@@ -139,10 +153,12 @@ def keys_create(role: str, name: str, team: str | None):
 
 @keys.command("list")
 def keys_list():
+    """Every key, oldest first (the secrets are not stored, so not shown)."""
     with open_store() as store:
-        for record in KeyRepository(store.db).list():
-            state = "revoked" if record["revoked"] else "active"
-            click.echo(f"{record['id']}\t{record['role']}\t{state}\t{record['name']}")
+        found = KeyRepository(store.db).list()
+    rows = [(r["id"], r["role"], "revoked" if r["revoked"] else "active", r["name"]) for r in found]
+    for line in aligned(KEY_COLUMNS, rows):
+        click.echo(line)
 
 
 @keys.command("revoke")
@@ -158,16 +174,13 @@ def keys_revoke(key_id: str):
 @click.argument("source")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--version", "version", type=int, default=None, help="An earlier version of a stored dossier.")
-@click.option("--role", type=click.Choice(ROLES), default="archivist", show_default=True,
-              help="The role you print in (a stored dossier's copy gets a serial and is audited).")
+@role_option(help="The role you print in (a stored dossier's copy gets a serial and is audited).")
 def render(source: str, output: Path, version: int | None, role: str):
     """Print FILE.json as a draft (草稿, nothing stored) or the official copy of a stored ARCHIVE_NO."""
     if Path(source).is_file():
         pdf = _render_draft(Path(source))
     else:
-        actor = command_line_actor(role)
-        if not actor.can("dossier.print"):
-            raise click.ClickException(f"角色“{role}”没有权限打印正式档案")
+        actor = permitted_actor(role, "dossier.print")
         with open_services() as services:
             try:
                 copy = print_official_copy(services, source, version, actor, _public_url())
@@ -209,7 +222,9 @@ def _render_draft(path: Path) -> bytes:
 @click.option("--mode", type=click.Choice(("best_effort", "all_or_nothing")), default="best_effort",
               show_default=True, help="all_or_nothing: write nothing if any row is bad.")
 @click.option("--dry-run", is_flag=True, help="Validate and report only; write nothing.")
-def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_run: bool):
+@role_option("clerk", help="The role you import in: clerk creates and updates its own dossiers; "
+                           "admin also updates everyone else's.")
+def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_run: bool, role: str):
     """Create or update dossiers from FILE: JSON (one or an array), JSON Lines, CSV or XLSX.
 
     Rows carrying an archive number (档案编号) or external id (外部编号) update that
@@ -218,9 +233,10 @@ def import_(file: Path, fmt: str | None, template: str | None, mode: str, dry_ru
     from service.bulk.importer import Importer
     from service.bulk.readers import format_for, read_rows
 
+    actor = permitted_actor(role, "dossier.import")
     fmt = format_for(file, fmt) or "json"
     with open_services() as services:  # imported dossiers are audited like posted ones
-        report = Importer(services.dossiers, SYSTEM, mode, dry_run).run(lambda: read_rows(file, fmt, template))
+        report = Importer(services.dossiers, actor, mode, dry_run).run(lambda: read_rows(file, fmt, template))
     for row in report.rows:
         _echo_import_row(row)
     counts = report.summary()
@@ -261,12 +277,14 @@ def _echo_import_row(row) -> None:
 @click.option("--completeness-lt", type=float, default=None)
 @click.option("--headers", type=click.Choice(("labels", "keys")), default="labels", show_default=True)
 @click.option("--workers", type=int, default=None, help="PDF processes (default: all cores).")
-def export(fmt: str, output: Path, headers: str, workers: int | None, **filters):
+@role_option(help="The role you export in (archivist or admin; the export is audited).")
+def export(fmt: str, output: Path, headers: str, workers: int | None, role: str, **filters):
     """Export the matching dossiers to OUTPUT (JSON Lines, CSV, XLSX or a ZIP of PDFs)."""
     from rich.progress import Progress
 
     from service.bulk import exporting
 
+    actor = permitted_actor(role, "dossier.export")
     if filters["updated_since"] is not None:
         filters["updated_since"] = filters["updated_since"].replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
     filters = {k: v for k, v in filters.items() if v is not None}
@@ -275,7 +293,7 @@ def export(fmt: str, output: Path, headers: str, workers: int | None, **filters)
         task = progress.add_task("导出 export", total=repository.count(filters))
         try:
             selection = exporting.write_export(
-                repository, filters, SYSTEM, fmt, output, headers=headers, workers=workers,
+                repository, filters, actor, fmt, output, headers=headers, workers=workers,
                 verify_base=verify_url(_public_url(), ""), on_item=lambda: progress.advance(task))
         except exporting.ExportRefused as exc:
             raise click.ClickException(exc.message) from None

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from schemas.registry import get_template
-from service.actors import Actor
+from service.actors import Actor, command_line_actor
 from service.app import create_app
 from service.bulk.cells import inert
 from service.bulk.columns import template_columns
@@ -290,6 +290,10 @@ def test_cli_export_writes_the_file(app, client, admin, samples, tmp_path, monke
     assert len(read_csv(output.read_bytes())) == 1
     result = CliRunner().invoke(cli.main, ["export", "--format", "csv", "-o", str(output)])
     assert result.exit_code != 0 and "template" in result.output
+    entry = app.extensions["dossier"].audit.entries({"action": "dossier.export"})[-1]
+    assert (entry["actor"], entry["role"]) == (command_line_actor("archivist").id, "archivist")  # as the README says
+    refused = CliRunner().invoke(cli.main, ["export", "--format", "jsonl", "-o", str(output), "--role", "clerk"])
+    assert refused.exit_code != 0 and "没有权限" in refused.output
 
 
 def test_own_samples_export_too(client, admin):

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
+from service.actors import command_line_actor
 from service.storage.connection import Store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -225,3 +226,18 @@ def test_headers_may_name_group_fields_by_their_bare_labels(app, client, admin):
     stored = app.extensions["dossier"].dossiers.get(report["rows"][0]["archive_no"])
     assert stored["data"]["contact"] == {"phone": "0755-8363 5500"}
     assert stored["data"]["business"] == {"industry": "零售"} and stored["extra"] == []
+
+
+def test_cli_import_acts_as_the_operator_in_the_clerk_role(app, tmp_path, monkeypatch):
+    from service import cli
+
+    services = app.extensions["dossier"]
+    monkeypatch.setattr(cli, "open_store", lambda: contextlib.nullcontext(Store(client=None, db=services.repository.db)))
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps({"template": "broker_client", "data": {"姓名": "甲"}}), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["import", str(single)])
+    assert result.exit_code == 0, result.output
+    entry = services.audit.entries({"action": "dossier.create"})[-1]
+    assert (entry["actor"], entry["role"]) == (command_line_actor("clerk").id, "clerk")
+    refused = CliRunner().invoke(cli.main, ["import", str(single), "--role", "viewer"])
+    assert refused.exit_code != 0 and "没有权限" in refused.output and count(app) == 1

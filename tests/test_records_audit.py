@@ -1,6 +1,9 @@
 """The audit trail: every action logged with keys only, hash-chained, tampering detected."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -99,6 +102,20 @@ def test_cli_audit_verify(app, logged, monkeypatch):
     app.extensions["dossier"].repository.db[COLLECTION].delete_one({"_id": 3})
     bad = runner.invoke(cli.main, ["audit", "verify"])
     assert bad.exit_code == 1 and "第 3 条缺失" in bad.output
+
+
+def test_cli_audit_list_is_one_readable_line_per_entry(app, logged, monkeypatch):
+    monkeypatch.setattr(cli, "open_store", cli_store(app))
+    entries = app.extensions["dossier"].audit.entries({"archive_no": logged})
+    lines = CliRunner().invoke(cli.main, ["audit", "list", "--dossier", logged]).output.splitlines()
+    assert lines[0].split() == ["序号", "时间", "操作人", "角色", "操作", "档案编号", "版本", "详情"]
+    assert len(lines) == len(entries) + 1
+    beijing = entries[0]["at"].astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert lines[1].split() == [str(entries[0]["seq"]), f"{beijing:%Y-%m-%d}", f"{beijing:%H:%M:%S}",
+                                entries[0]["actor"], "clerk", "dossier.create", logged, "1", '{"template":"mackay66"}']
+    scripted = CliRunner().invoke(cli.main, ["audit", "list", "--dossier", logged, "--json"]).output.splitlines()
+    as_json = [json.loads(line) for line in scripted]
+    assert [e["seq"] for e in as_json] == [e["seq"] for e in entries] and as_json[0]["at"] == beijing.isoformat()
 
 
 def test_only_auditor_and_admin_read_the_trail(client, auth):

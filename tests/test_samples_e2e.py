@@ -342,6 +342,7 @@ def test_cli_import_render_and_keys(cli_env, tmp_path):
     assert imported.exit_code == 0, imported.output
     numbers = re.findall(r"KH-\d{4}-\d{6}", imported.stdout)
     assert len(numbers) == 1
+    assert f"数据目录 {cli_env} 中还没有档案库" in imported.stderr  # the embedded server made its file here
 
     out = tmp_path / "out.pdf"
     rendered = runner.invoke(cli, ["render", str(sample_path), "-o", str(out)])
@@ -354,6 +355,7 @@ def test_cli_import_render_and_keys(cli_env, tmp_path):
     stored_pdf = tmp_path / "stored.pdf"
     rendered = runner.invoke(cli, ["render", numbers[0], "-o", str(stored_pdf)])
     assert rendered.exit_code == 0, rendered.output
+    assert "还没有档案库" not in rendered.stderr
     serial = re.findall(r"FB-\d{4}-\d{6}", rendered.output)
     assert len(serial) == 1 and serial[0] in pdf_texts(stored_pdf)[0]
     assert numbers[0] in pdf_texts(stored_pdf)[0]

@@ -6,15 +6,22 @@ API key) and is recorded in the audit trail as ``cli:<login>``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
+import orjson
+from rich.cells import cell_len
 
 from service.actors import ROLES, Actor, command_line_actor
 from service.records.certificate import render_certificate
 from service.records.errors import RecordsError
 from service.records.lending import STEPS
 from service.storage.errors import StorageError
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+AUDIT_COLUMNS = ("序号", "时间", "操作人", "角色", "操作", "档案编号", "版本", "详情")
 
 
 def register(main: click.Group, open_services) -> None:
@@ -27,9 +34,6 @@ def register(main: click.Group, open_services) -> None:
                 yield services.records
             except (RecordsError, StorageError) as exc:
                 raise click.ClickException(getattr(exc, "message", str(exc))) from None
-
-    role_option = click.option("--role", type=click.Choice(ROLES), default="archivist", show_default=True,
-                               help="The role you act in (permissions as for an API key).")
 
     @main.group()
     def audit():
@@ -48,11 +52,17 @@ def register(main: click.Group, open_services) -> None:
     @click.option("--dossier")
     @click.option("--action")
     @click.option("--limit", type=int, default=100, show_default=True)
-    def audit_list(dossier, action, limit):
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry and line (JSON Lines), for scripts.")
+    def audit_list(dossier, action, limit, as_json):
+        """The oldest LIMIT entries, one line each, times in Beijing time."""
         with records() as rec:
-            for e in rec.audit.entries({"archive_no": dossier, "action": action}, limit=limit):
-                click.echo(f"{e['seq']}\t{e['at']:%Y-%m-%d %H:%M:%S}\t{e['actor']}\t{e['role']}\t{e['action']}\t"
-                           f"{e.get('archive_no') or ''}\t{e.get('details') or ''}")
+            entries = rec.audit.entries({"archive_no": dossier, "action": action}, limit=limit)
+        if as_json:
+            for entry in entries:
+                click.echo(orjson.dumps({**entry, "at": _beijing(entry["at"]).isoformat()}).decode())
+            return
+        for line in aligned(AUDIT_COLUMNS, map(_audit_row, entries)):
+            click.echo(line)
 
     @main.group()
     def loans():
@@ -62,9 +72,9 @@ def register(main: click.Group, open_services) -> None:
     @click.argument("archive_no")
     @click.option("--purpose", required=True)
     @click.option("--due", "due_date")
-    @click.option("--role", type=click.Choice(ROLES), default="clerk", show_default=True)
+    @role_option("clerk")
     def loans_request(archive_no, purpose, due_date, role):
-        actor = _actor(role, "loan.request")
+        actor = permitted_actor(role, "loan.request")
         with records() as rec:
             loan = rec.loans.request(archive_no, actor, purpose, due_date)
         click.echo(f"{loan['loan_no']}\t{loan['state_label']}")
@@ -75,10 +85,10 @@ def register(main: click.Group, open_services) -> None:
     @click.option("--borrower")
     @click.option("--due", "due_date")
     @click.option("--reason")
-    @role_option
+    @role_option()
     def loans_step(loan_no, step, borrower, due_date, reason, role):
         """verify | refuse --reason | lend --borrower --due | return"""
-        actor = _actor(role, STEPS[step][2])
+        actor = permitted_actor(role, STEPS[step][2])
         body = {k: v for k, v in {"borrower": borrower, "due_date": due_date, "reason": reason}.items() if v}
         with records() as rec:
             loan = rec.loans.advance(loan_no, step, actor, body)
@@ -109,9 +119,9 @@ def register(main: click.Group, open_services) -> None:
     @click.argument("archive_no")
     @click.option("--reason")
     @click.option("--release", is_flag=True)
-    @role_option
+    @role_option()
     def retention_hold(archive_no, reason, release, role):
-        actor = _actor(role, "retention.manage")
+        actor = permitted_actor(role, "retention.manage")
         with records() as rec:
             if release:
                 rec.retention.release_hold(archive_no, actor)
@@ -123,10 +133,10 @@ def register(main: click.Group, open_services) -> None:
     @click.argument("archive_no")
     @click.option("--reason", required=True)
     @click.option("-o", "--certificate", type=click.Path(dir_okay=False, path_type=Path))
-    @role_option
+    @role_option()
     def destroy(archive_no, reason, certificate, role):
         """Destroy an expired dossier (销毁); optionally write its certificate PDF."""
-        actor = _actor(role, "dossier.destroy")
+        actor = permitted_actor(role, "dossier.destroy")
         with records() as rec:
             record = rec.retention.destroy(archive_no, reason, actor)
         click.echo(f"{archive_no} 已销毁，销毁记录 {record['record_no']}")
@@ -145,7 +155,38 @@ def register(main: click.Group, open_services) -> None:
         click.echo(str(output))
 
 
-def _actor(role: str, action: str) -> Actor:
+def role_option(default: str = "archivist", help: str = "The role you act in (permissions as for an API key)."):
+    """``--role`` of every command that acts on dossiers (service/cli.py uses it too)."""
+    return click.option("--role", type=click.Choice(ROLES), default=default, show_default=True, help=help)
+
+
+def aligned(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The header and rows as lines, each column padded to its widest cell as a terminal shows it
+    (a Chinese character takes two columns); the last column is left as it is."""
+    table = [header, *rows]
+    widths = [max(cell_len(row[i]) for row in table) for i in range(len(header) - 1)]
+    return ["  ".join([*map(_pad, row, widths), row[-1]]).rstrip() for row in table]
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * (width - cell_len(cell))
+
+
+def _audit_row(entry: dict) -> list[str]:
+    details = entry.get("details")
+    version = entry.get("version")
+    return [str(entry["seq"]), f"{_beijing(entry['at']):%Y-%m-%d %H:%M:%S}", entry["actor"], entry["role"],
+            entry["action"], entry.get("archive_no") or "", "" if version is None else str(version),
+            orjson.dumps(details).decode() if details else ""]
+
+
+def _beijing(moment: dt.datetime) -> dt.datetime:
+    """Entries are stored in UTC (some backends hand them back naive); users read Beijing time."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(SHANGHAI)
+
+
+def permitted_actor(role: str, action: str) -> Actor:
+    """The operator as ``cli:<login>`` in ``role``, refused unless the role may ``action``."""
     actor = command_line_actor(role)
     if not actor.can(action):
         raise click.ClickException(f"角色“{role}”没有权限执行此操作（{action}）")
