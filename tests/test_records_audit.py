@@ -128,3 +128,27 @@ def test_only_auditor_and_admin_read_the_trail(client, auth):
 def test_audit_entries_hold_no_personal_values(app, client, auth, logged):
     strings = [t for c, t in all_strings(app.extensions["dossier"].repository.db) if c == COLLECTION]
     assert "王建国" not in " ".join(strings)
+
+
+def test_two_processes_appending_in_turn_keep_one_unbroken_chain(app):
+    """Each process keeps its own idea of the head; the compare-and-set sets the other one right."""
+    from service.actors import Actor
+    from service.records.audit import AuditLog
+    repository = app.extensions["dossier"].repository
+    first, second = AuditLog(repository), AuditLog(repository)
+    actor = Actor(id="k1", role="clerk")
+    for writer in (first, second, second, first, first, second, first):
+        writer.record(actor, "dossier.create", "KH-2026-000001", 1)
+    assert [e["seq"] for e in first.entries()] == list(range(1, 8))
+    assert first.verify().ok and second.verify().ok
+
+
+def test_a_counter_from_before_the_hash_was_kept_continues_the_chain(app):
+    from service.actors import Actor
+    from service.records.audit import COUNTER, AuditLog
+    repository = app.extensions["dossier"].repository
+    actor = Actor(id="k1", role="clerk")
+    AuditLog(repository).record(actor, "dossier.create", "KH-2026-000001", 1)
+    repository.counters.update_one({"_id": COUNTER}, {"$unset": {"hash": ""}})  # as older stores have it
+    AuditLog(repository).record(actor, "dossier.update", "KH-2026-000001", 2)
+    assert AuditLog(repository).verify().ok

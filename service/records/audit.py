@@ -4,8 +4,10 @@ Why a chain: an auditor must be able to show that nobody edited or removed an
 entry after the fact. Each entry carries ``prev_hash`` (the hash of the entry
 before it) and its own ``hash`` = sha256 over the canonical orjson of the entry
 (sorted keys, UTC datetimes, without ``_id`` and ``hash``). Entry ``_id`` is its
-sequence number from the repository counter (``find_one_and_update`` + ``$inc``),
-so a deleted entry leaves a gap that :meth:`AuditLog.verify` reports. Entries are read
+sequence number. The counter document keeps the newest entry's hash beside its
+number and is moved by compare-and-set (``advance_sequence``), so processes
+append without waiting for each other's inserts; a deleted entry leaves a gap
+that :meth:`AuditLog.verify` reports. Entries are read
 in ``seq`` order (indexed): the embedded server sorts numeric ``_id`` values as text.
 
 Entries name keys, never values: ``details`` holds field keys, serial numbers,
@@ -28,14 +30,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-import time
 from dataclasses import dataclass
 
 import orjson
 
+from service.storage.errors import StorageError
+
 COLLECTION = "audit_log"
 COUNTER = "audit_log"
 GENESIS = "0" * 64
+MAX_ATTEMPTS = 50  # compare-and-set rounds lost to other processes before giving up
 _lock = threading.Lock()
 
 
@@ -72,29 +76,33 @@ class AuditLog:
     def record(self, actor, action: str, archive_no: str | None = None, version: int | None = None,
                details: dict | None = None, remote_addr: str | None = None) -> dict:
         """Append one entry and return it. ``details`` must hold keys/ids only, no personal values."""
-        with _lock:  # within one process entries are chained in order; across processes see _previous_hash
-            seq = self.repository.next_sequence(COUNTER)
-            entry = {"seq": seq, "at": self.clock(), "actor": actor.id, "role": actor.role,
-                     "action": action, "archive_no": archive_no, "version": version,
-                     "details": details or {}, "remote_addr": remote_addr or _request_addr(),
-                     "prev_hash": self._previous_hash(seq)}
-            entry["hash"] = entry_hash(entry)
-            self.repository.append(COLLECTION, {"_id": seq, **entry})
-            self._last = (seq, entry["hash"])
-        return entry
+        with _lock:  # threads of one process take turns; other processes are met by compare-and-set
+            for _ in range(MAX_ATTEMPTS):
+                seq, previous = self._head()
+                entry = {"seq": seq + 1, "at": self.clock(), "actor": actor.id, "role": actor.role,
+                         "action": action, "archive_no": archive_no, "version": version,
+                         "details": details or {}, "remote_addr": remote_addr or _request_addr(),
+                         "prev_hash": previous}
+                entry["hash"] = entry_hash(entry)
+                if self.repository.advance_sequence(COUNTER, seq, hash=entry["hash"]):
+                    self.repository.append(COLLECTION, {"_id": entry["seq"], **entry})
+                    self._last = (entry["seq"], entry["hash"])
+                    return entry
+                self._last = None  # another process appended meanwhile: read the head again
+        raise StorageError("审计日志写入冲突过多，请重试")
 
-    def _previous_hash(self, seq: int) -> str:
-        """Hash of entry ``seq - 1``; waits briefly for a concurrent writer (another process)."""
-        if seq == 1:
-            return GENESIS
-        if self._last is not None and self._last[0] == seq - 1:
-            return self._last[1]  # written by this process (entries never change): no read needed
-        for _ in range(100):
-            found = next(self.repository.scan(COLLECTION, {"_id": seq - 1}, limit=1), None)
-            if found is not None:
-                return found["hash"]
-            time.sleep(0.02)
-        return f"missing:{seq - 1}"  # its writer died: verify reports the gap, honestly
+    def _head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest entry: this process's own last one, else the counter's."""
+        if self._last is not None:
+            return self._last
+        head = self.repository.sequence_head(COUNTER)
+        if head is None:
+            return 0, GENESIS
+        if "hash" in head:
+            return head["seq"], head["hash"]
+        # a counter from before the hash was kept beside it: take the newest entry's
+        newest = next(self.repository.scan(COLLECTION, {"_id": head["seq"]}, limit=1), None)
+        return head["seq"], newest["hash"] if newest else f"missing:{head['seq']}"
 
     def entries(self, filters: dict | None = None, since=None, until=None, limit: int = 200,
                 after: int | None = None) -> list[dict]:

@@ -99,8 +99,27 @@ class DossierRepository:
 
     def last_sequence(self, name: str) -> int:
         """The last value handed out by counter ``name`` (0 if never used); no increment."""
-        doc = self.counters.find_one({"_id": _check_str(name, "counter name")})
+        doc = self.sequence_head(name)
         return int(doc["seq"]) if doc else 0
+
+    def sequence_head(self, name: str) -> dict[str, Any] | None:
+        """Counter ``name`` as stored (``seq`` and what ``advance_sequence`` kept beside it), or None."""
+        return self.counters.find_one({"_id": _check_str(name, "counter name")}, {"_id": 0})
+
+    def advance_sequence(self, name: str, expected: int, **fields: Any) -> bool:
+        """Compare-and-set: move counter ``name`` from ``expected`` to ``expected + 1`` and keep
+        ``fields`` beside it. False when another writer moved it first (read the head, try again)."""
+        _check_str(name, "counter name")
+        if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+            raise ValueError(f"sequence must be an int >= 0, got {expected!r}")
+        head = {"seq": expected + 1, **fields}
+        if expected == 0:
+            try:
+                self.counters.insert_one({"_id": name, **head})
+                return True
+            except DuplicateKeyError:
+                return False
+        return self.counters.replace_one({"_id": name, "seq": expected}, head).matched_count == 1
 
     def next_archive_no(self, year: int) -> str:
         """The next archive number of ``year``, e.g. ``KH-2026-000123``; never reused."""

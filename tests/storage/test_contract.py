@@ -473,3 +473,15 @@ def test_put_is_an_insert_then_a_version_guarded_replace(repo):
     assert repo.last_sequence("never-used") == 0
     repo.next_sequence("used")
     assert repo.last_sequence("used") == 1
+
+
+def test_advance_sequence_is_a_compare_and_set(repo):
+    assert repo.sequence_head("chain") is None
+    assert repo.advance_sequence("chain", 0, hash="a") is True
+    assert repo.advance_sequence("chain", 0, hash="b") is False       # someone else started it
+    assert repo.advance_sequence("chain", 1, hash="c") is True
+    assert repo.advance_sequence("chain", 1, hash="d") is False       # stale: the head is at 2
+    assert repo.sequence_head("chain") == {"seq": 2, "hash": "c"}
+    assert repo.last_sequence("chain") == 2
+    with pytest.raises(ValueError):
+        repo.advance_sequence("chain", {"$gt": 0})
