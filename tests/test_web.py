@@ -313,6 +313,21 @@ def test_appending_an_entry(web, stored, app):
     assert browser.get(f"/dossiers/{document['archive_no']}/entries/client_name").status_code == 404
 
 
+def test_clerks_are_offered_changes_to_their_own_dossiers_only(web, stored):
+    """Not 修改档案 on someone else's dossier and a refusal after the typing: the pages refuse up front."""
+    others = stored()["archive_no"]
+    clerk = web("clerk")
+    own = clerk.post("/dossiers/new/standard", {"client_name": "自建客户"}, page="/dossiers/new/standard")
+    own = own.headers["Location"].rsplit("/", 1)[1]
+    page = clerk.get(f"/dossiers/{own}").get_data(as_text=True)
+    assert "修改档案" in page and f"/dossiers/{own}/entries/complaints" in page
+    page = clerk.get(f"/dossiers/{others}").get_data(as_text=True)
+    assert "修改档案" not in page and "/entries/" not in page
+    for url in (f"/dossiers/{others}/edit", f"/dossiers/{others}/entries/complaints"):
+        refused = clerk.get(url)
+        assert refused.status_code == 403 and "不是您建立的" in refused.get_data(as_text=True)
+
+
 def test_dossier_page_versions_and_list(web, stored, app):
     document = stored()
     app.extensions["dossier"].dossiers.update(document["archive_no"], {"data": {"client_name": "改名"}}, 1,

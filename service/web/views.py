@@ -19,7 +19,7 @@ from service.api.responses import public_url
 from service.dossiers import client_names
 from service.masking import mask_document
 from service.printing import print_official_copy
-from service.records.access import check_read, read_scope
+from service.records.access import check_read, may_change, read_scope
 from service.records.consent import SCOPE_WORDS, consent_state
 from service.storage.errors import NotFound, VersionConflict
 
@@ -142,7 +142,7 @@ def _form_page(template, values, envelope, errors, document=None, conflict=None,
 @signed_in("dossier.update")
 def edit_dossier(archive_no):
     actor = current_actor()
-    document = _readable(archive_no)
+    document = _writable(archive_no)
     template = get_template(document["template"])
     shown = mask_document(document, template, actor.can("confidential.read"))
     if request.method == "GET":
@@ -188,7 +188,7 @@ def _conflict(template, archive_no: str, based_on: int, current: dict, mine: dic
 @bp.route("/dossiers/<archive_no>/entries/<block>", methods=["GET", "POST"])
 @signed_in("dossier.update")
 def add_entry(archive_no, block):
-    document = _readable(archive_no)
+    document = _writable(archive_no)
     template = get_template(document["template"])
     table = _entry_table_or_404(template, block)
     row, errors, conflict = {}, {}, None
@@ -245,10 +245,12 @@ def _show(archive_no: str, version: int | None):
     template = get_template(document["template"])
     shown = mask_document(document, template, actor.can("confidential.read"))
     entry_blocks = [t for _s, p, t in template.tables() if len(p) == 1 and t.entry]
+    changeable = (version is None and actor.can("dossier.update") and current.get("status") != "destroyed"
+                  and may_change(actor, current))  # no 修改档案 or 添加… that the save would refuse
     return render_template("dossier.html", template=template, document=shown, current=current,
                            sections=display.sections(template, shown.get("data") or {}, document["archive_no"]),
                            versions=_service().versions(archive_no), viewing=version,
-                           entry_blocks=entry_blocks)
+                           entry_blocks=entry_blocks, changeable=changeable)
 
 
 @bp.get("/dossiers/<archive_no>/pdf")
@@ -275,6 +277,13 @@ def _pairs() -> list[tuple[str, str]]:
         check_text(key, form=True)
         check_text(value, form=True)
     return pairs
+
+
+def _writable(archive_no: str) -> dict:
+    """The dossier behind the edit and entry pages, refused (403/410 page) before anyone types into
+    them when the save would be refused: DossierService.writable makes the checks the save makes."""
+    _readable(archive_no)  # 404 and team scope, as on every page
+    return _service().writable(archive_no, current_actor())
 
 
 def _readable(archive_no: str) -> dict:
