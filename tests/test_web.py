@@ -299,6 +299,15 @@ def test_stale_version_is_a_conflict_explained_in_words(web, stored, app):
     assert service.get(document["archive_no"])["version"] == 2
 
 
+@pytest.mark.parametrize("page", ["edit", "entries/complaints"])
+def test_a_mangled_version_is_a_bad_request_not_a_conflict(web, stored, app, page):
+    document = stored()
+    url = f"/dossiers/{document['archive_no']}/{page}"
+    response = web().post(url, {"_version": "abc", "client_name": "改名", "content": "扫码慢"}, page=url)
+    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+    assert app.extensions["dossier"].dossiers.get(document["archive_no"])["version"] == 1
+
+
 def test_appending_an_entry(web, stored, app):
     document = stored()
     browser = web()

@@ -149,7 +149,7 @@ def edit_dossier(archive_no):
         return _form_page(template, shown["data"], forms.envelope_values(shown), {}, document,
                           version=document["version"])
     raw = forms.read_submission(template, _pairs(), editing=True)
-    based_on = request.form.get("_version", type=int) or 0
+    based_on = _posted_version()
     try:
         saved = _service().update(archive_no, raw, based_on, actor)
     except DossierInvalid as exc:
@@ -195,7 +195,7 @@ def add_entry(archive_no, block):
     version = document["version"]
     if request.method == "POST":
         row = forms.read_row(table, _pairs())
-        based_on = request.form.get("_version", type=int) or 0
+        based_on = _posted_version()
         try:
             saved = _service().append_entry(archive_no, table.key, row, based_on, current_actor())
         except DossierInvalid as exc:
@@ -257,8 +257,7 @@ def _show(archive_no: str, version: int | None):
 @signed_in("dossier.print")
 def dossier_pdf(archive_no):
     """The official copy for the pages: the same renderer as GET /api/v1/dossiers/<no>/pdf."""
-    raw_version = request.args.get("version", "")
-    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() and len(raw_version) <= 18 else None
+    version = _whole_number(request.args.get("version", ""))
     try:
         copy = print_official_copy(current_app.extensions["dossier"], archive_no, version, current_actor(),
                                    public_url())
@@ -277,6 +276,19 @@ def _pairs() -> list[tuple[str, str]]:
         check_text(key, form=True)
         check_text(value, form=True)
     return pairs
+
+
+def _whole_number(text: str) -> int | None:
+    """A version number as typed or posted; at most 18 digits, so it stays a MongoDB int64."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _posted_version() -> int:
+    """The version the form was drawn from; a mangled one is a bad request, not someone else's save."""
+    version = _whole_number(request.form.get("_version", ""))
+    if version is None:
+        abort(400)
+    return version
 
 
 def _writable(archive_no: str) -> dict:
