@@ -391,6 +391,15 @@ def test_forms_with_forbidden_characters_or_bad_utf8_are_refused(web, app, value
     assert app.extensions["dossier"].repository.count({}) == 0
 
 
+def test_urlencoded_forms_with_bad_utf8_are_refused_as_the_api_refuses_them(web, app):
+    browser = web()
+    browser.get("/dossiers/new/standard")
+    response = browser.client.post("/dossiers/new/standard", data=f"csrf_token={browser.token}&client_name=%ff%fe",
+                                   content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "不是有效的 UTF-8 编码" in response.get_data(as_text=True)
+    assert app.extensions["dossier"].repository.count({}) == 0
+
+
 def test_text_inputs_carry_the_validator_limits(web):
     html = web().get("/dossiers/new/standard").get_data(as_text=True)
     assert re.search(r'name="client_name"[^>]*maxlength="2000"', html)
