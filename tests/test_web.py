@@ -161,6 +161,13 @@ def test_every_template_has_a_new_page_in_its_section_order(web, name):
     assert not re.search(r'(src|href)="(https?:)?//', html), "no asset from another host"
 
 
+def test_a_group_or_table_named_like_its_section_is_not_titled_twice(web):
+    html = web().get("/dossiers/new/standard").get_data(as_text=True)
+    for label in ("业务信息", "合同信息"):  # the section heading says it; the legend stays for screen readers
+        assert html.count(f">{label}</h2>") == 1 and html.count(f'<legend class="vh">{label}</legend>') == 1
+    assert "<legend>联系方式</legend>" in html  # a group inside a section of another name keeps its title
+
+
 def _node(sections, name):
     for section in sections:
         for node in section.children:
