@@ -253,7 +253,10 @@ def test_repeating_rows_entries_and_pdf(open_page, server):
     stored = service(server).get(archive_no)
     assert [r["product"] for r in stored["data"]["purchases"]] == ["自助收银机 SK-20", "电子价签 200 片"]
 
-    page.get_by_role("link", name="添加客户投诉记录").click()
+    table = page.locator("#block-complaints .table-scroll").bounding_box()
+    add = page.get_by_role("link", name="添加客户投诉记录")
+    assert add.bounding_box()["y"] - (table["y"] + table["height"]) >= 8, "not flush against the table"
+    add.click()
     page.get_by_label("投诉日期").fill("2026-12-03")
     page.get_by_label("投诉内容").fill("门店 3 台收银机<script>alert(1)</script>离线。")
     shot(page, "entry-form")
