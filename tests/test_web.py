@@ -161,6 +161,13 @@ def test_every_template_has_a_new_page_in_its_section_order(web, name):
     assert not re.search(r'(src|href)="(https?:)?//', html), "no asset from another host"
 
 
+def test_a_group_or_table_named_like_its_section_is_not_titled_twice(web):
+    html = web().get("/dossiers/new/standard").get_data(as_text=True)
+    for label in ("业务信息", "合同信息"):  # the section heading says it; the legend stays for screen readers
+        assert html.count(f">{label}</h2>") == 1 and html.count(f'<legend class="vh">{label}</legend>') == 1
+    assert "<legend>联系方式</legend>" in html  # a group inside a section of another name keeps its title
+
+
 def _node(sections, name):
     for section in sections:
         for node in section.children:
@@ -299,6 +306,15 @@ def test_stale_version_is_a_conflict_explained_in_words(web, stored, app):
     assert service.get(document["archive_no"])["version"] == 2
 
 
+@pytest.mark.parametrize("page", ["edit", "entries/complaints"])
+def test_a_mangled_version_is_a_bad_request_not_a_conflict(web, stored, app, page):
+    document = stored()
+    url = f"/dossiers/{document['archive_no']}/{page}"
+    response = web().post(url, {"_version": "abc", "client_name": "改名", "content": "扫码慢"}, page=url)
+    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+    assert app.extensions["dossier"].dossiers.get(document["archive_no"])["version"] == 1
+
+
 def test_appending_an_entry(web, stored, app):
     document = stored()
     browser = web()
@@ -311,6 +327,21 @@ def test_appending_an_entry(web, stored, app):
     rows = app.extensions["dossier"].dossiers.get(document["archive_no"])["data"]["complaints"]
     assert rows[-1] == {"complained_on": "2026-12-03", "content": "扫码慢"}
     assert browser.get(f"/dossiers/{document['archive_no']}/entries/client_name").status_code == 404
+
+
+def test_clerks_are_offered_changes_to_their_own_dossiers_only(web, stored):
+    """Not 修改档案 on someone else's dossier and a refusal after the typing: the pages refuse up front."""
+    others = stored()["archive_no"]
+    clerk = web("clerk")
+    own = clerk.post("/dossiers/new/standard", {"client_name": "自建客户"}, page="/dossiers/new/standard")
+    own = own.headers["Location"].rsplit("/", 1)[1]
+    page = clerk.get(f"/dossiers/{own}").get_data(as_text=True)
+    assert "修改档案" in page and f"/dossiers/{own}/entries/complaints" in page
+    page = clerk.get(f"/dossiers/{others}").get_data(as_text=True)
+    assert "修改档案" not in page and "/entries/" not in page
+    for url in (f"/dossiers/{others}/edit", f"/dossiers/{others}/entries/complaints"):
+        refused = clerk.get(url)
+        assert refused.status_code == 403 and "不是您建立的" in refused.get_data(as_text=True)
 
 
 def test_dossier_page_versions_and_list(web, stored, app):
@@ -364,6 +395,15 @@ def test_forms_with_forbidden_characters_or_bad_utf8_are_refused(web, app, value
     browser.get("/dossiers/new/standard")
     response = browser.client.post("/dossiers/new/standard", data={"csrf_token": browser.token, "client_name": value})
     assert response.status_code == 400 and response.mimetype == "text/html"
+    assert app.extensions["dossier"].repository.count({}) == 0
+
+
+def test_urlencoded_forms_with_bad_utf8_are_refused_as_the_api_refuses_them(web, app):
+    browser = web()
+    browser.get("/dossiers/new/standard")
+    response = browser.client.post("/dossiers/new/standard", data=f"csrf_token={browser.token}&client_name=%ff%fe",
+                                   content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "不是有效的 UTF-8 编码" in response.get_data(as_text=True)
     assert app.extensions["dossier"].repository.count({}) == 0
 
 

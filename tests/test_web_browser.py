@@ -210,6 +210,17 @@ def _create(server, sample_name: str) -> str:
     return service(server).create(sample, actor).document["archive_no"]
 
 
+@pytest.mark.parametrize("viewport", [TABLET, {"width": 800, "height": 1100}], ids=["768", "800"])
+def test_it_support_records_fit_a_tablet(open_page, server, viewport):
+    """The nine columns of 问题记录 fit: no column (解决方案, the last) hidden behind a sideways scroll."""
+    archive_no = _create(server, "it_support-chen.json")
+    page = open_page(viewport=viewport)
+    page.goto(f"{server['url']}/dossiers/{archive_no}")
+    box = page.locator("#block-records .table-scroll")
+    assert box.evaluate("box => box.scrollWidth <= box.clientWidth")
+    shot(page, f"it-support-dossier-{viewport['width']}")
+
+
 def test_edit_conflict_between_two_clerks(open_page, server):
     archive_no = _create(server, "standard-huaxin.json")
     first, second = open_page(), open_page()
@@ -253,7 +264,10 @@ def test_repeating_rows_entries_and_pdf(open_page, server):
     stored = service(server).get(archive_no)
     assert [r["product"] for r in stored["data"]["purchases"]] == ["自助收银机 SK-20", "电子价签 200 片"]
 
-    page.get_by_role("link", name="添加客户投诉记录").click()
+    table = page.locator("#block-complaints .table-scroll").bounding_box()
+    add = page.get_by_role("link", name="添加客户投诉记录")
+    assert add.bounding_box()["y"] - (table["y"] + table["height"]) >= 8, "not flush against the table"
+    add.click()
     page.get_by_label("投诉日期").fill("2026-12-03")
     page.get_by_label("投诉内容").fill("门店 3 台收银机<script>alert(1)</script>离线。")
     shot(page, "entry-form")

@@ -31,7 +31,7 @@ def read_body(request: Request) -> object:
     if mimetype == "application/json" or mimetype.endswith("+json"):
         return _read_json(request.get_data(cache=False))
     if mimetype == "application/x-www-form-urlencoded":
-        return form_to_object(_parse_urlencoded(request.get_data(cache=False)))
+        return form_to_object(parse_urlencoded(request.get_data(cache=False)))
     if mimetype == "multipart/form-data":
         if request.files:
             raise ApiError(400, "files_not_supported", "不支持在档案中上传文件，请只提交表单内容")
@@ -100,7 +100,8 @@ def check_text(text: str, form: bool = False) -> None:
         raise ApiError(400, "invalid_utf8", "表单内容不是有效的 UTF-8 编码")
 
 
-def _parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
+def parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
+    """Strictly: werkzeug's own parser keeps invalid UTF-8 as re-quoted text ("%ff" → "%FF")."""
     try:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):

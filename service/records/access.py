@@ -25,8 +25,12 @@ def check_read(actor: Actor, document: dict) -> None:
         raise AccessDenied(f"档案 {document.get('archive_no')} 不属于您的团队（{actor.team}），无权查阅")
 
 
+def may_change(actor: Actor, document: dict) -> bool:
+    """Clerks change only the dossiers they created (the pages ask before offering to)."""
+    return actor.can("dossier.update.any") or document.get("created_by") == actor.id
+
+
 def check_owner(actor: Actor, document: dict) -> None:
-    """Clerks change only the dossiers they created."""
-    if actor.can("dossier.update.any") or document.get("created_by") == actor.id:
+    if may_change(actor, document):
         return
     raise AccessDenied(f"档案 {document.get('archive_no')} 不是您建立的，只能由建档人或档案管理员修改")

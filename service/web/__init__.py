@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from service.api.body import parse_urlencoded
 from service.api.errors import ApiError
 from service.records.errors import RecordsError
 from service.storage.errors import NotFound
@@ -43,9 +44,17 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     if not getattr(bp, "_csrf_registered", False):  # one blueprint object, many apps (tests)
         bp._csrf_registered = True
+        bp.before_request(_form_must_be_utf8)  # first: the CSRF check parses the form
         bp.before_request(csrf.protect)
     _register_errors()
     app.register_blueprint(bp)
+
+
+def _form_must_be_utf8() -> None:
+    """An urlencoded body with invalid UTF-8 is refused (400 page) as the API refuses it, not stored
+    as "%FF%FE"; the body is cached so that the form parser reads it afterwards."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        parse_urlencoded(request.get_data(cache=True))
 
 
 def _register_errors() -> None:

@@ -87,6 +87,7 @@ class GroupView:
     children: list
     errors: list[str] = dc_field(default_factory=list)
     kind: str = "group"
+    legend_hidden: bool = False  # its section's heading already says its label
 
     @property
     def id(self) -> str:
@@ -112,6 +113,7 @@ class TableView:
     depth: int
     errors: list[str] = dc_field(default_factory=list)
     kind: str = "table"
+    legend_hidden: bool = False  # its section's heading already says its label
 
     @property
     def id(self) -> str:
@@ -130,8 +132,17 @@ def build_form(template: Template, values: dict | None = None, errors: dict | No
                archive_no: str = "") -> list[SectionView]:
     ctx = _Context(template, errors or {}, archive_no)
     values = values or {}
-    return [SectionView(s.key, s.label, [_node(ctx, item, values, "", 0) for item in s.items])
-            for s in template.sections]
+    return [_section(ctx, s, values) for s in template.sections]
+
+
+def _section(ctx: _Context, section, values: dict) -> SectionView:
+    """A section's inputs; a group or table titled like its section (业务信息 in 业务信息) keeps its
+    fieldset for screen readers, but its legend is not shown a second time under the heading."""
+    children = [_node(ctx, item, values, "", 0) for item in section.items]
+    for node in children:
+        if node.kind != "field" and node.label == section.label:
+            node.legend_hidden = True
+    return SectionView(section.key, section.label, children)
 
 
 def build_row(template: Template, table: Table, values: dict | None = None,

@@ -19,7 +19,7 @@ from service.api.responses import public_url
 from service.dossiers import client_names
 from service.masking import mask_document
 from service.printing import print_official_copy
-from service.records.access import check_read, read_scope
+from service.records.access import check_read, may_change, read_scope
 from service.records.consent import SCOPE_WORDS, consent_state
 from service.storage.errors import NotFound, VersionConflict
 
@@ -142,14 +142,14 @@ def _form_page(template, values, envelope, errors, document=None, conflict=None,
 @signed_in("dossier.update")
 def edit_dossier(archive_no):
     actor = current_actor()
-    document = _readable(archive_no)
+    document = _writable(archive_no)
     template = get_template(document["template"])
     shown = mask_document(document, template, actor.can("confidential.read"))
     if request.method == "GET":
         return _form_page(template, shown["data"], forms.envelope_values(shown), {}, document,
                           version=document["version"])
     raw = forms.read_submission(template, _pairs(), editing=True)
-    based_on = request.form.get("_version", type=int) or 0
+    based_on = _posted_version()
     try:
         saved = _service().update(archive_no, raw, based_on, actor)
     except DossierInvalid as exc:
@@ -188,14 +188,14 @@ def _conflict(template, archive_no: str, based_on: int, current: dict, mine: dic
 @bp.route("/dossiers/<archive_no>/entries/<block>", methods=["GET", "POST"])
 @signed_in("dossier.update")
 def add_entry(archive_no, block):
-    document = _readable(archive_no)
+    document = _writable(archive_no)
     template = get_template(document["template"])
     table = _entry_table_or_404(template, block)
     row, errors, conflict = {}, {}, None
     version = document["version"]
     if request.method == "POST":
         row = forms.read_row(table, _pairs())
-        based_on = request.form.get("_version", type=int) or 0
+        based_on = _posted_version()
         try:
             saved = _service().append_entry(archive_no, table.key, row, based_on, current_actor())
         except DossierInvalid as exc:
@@ -245,18 +245,19 @@ def _show(archive_no: str, version: int | None):
     template = get_template(document["template"])
     shown = mask_document(document, template, actor.can("confidential.read"))
     entry_blocks = [t for _s, p, t in template.tables() if len(p) == 1 and t.entry]
+    changeable = (version is None and actor.can("dossier.update") and current.get("status") != "destroyed"
+                  and may_change(actor, current))  # no 修改档案 or 添加… that the save would refuse
     return render_template("dossier.html", template=template, document=shown, current=current,
                            sections=display.sections(template, shown.get("data") or {}, document["archive_no"]),
                            versions=_service().versions(archive_no), viewing=version,
-                           entry_blocks=entry_blocks)
+                           entry_blocks=entry_blocks, changeable=changeable)
 
 
 @bp.get("/dossiers/<archive_no>/pdf")
 @signed_in("dossier.print")
 def dossier_pdf(archive_no):
     """The official copy for the pages: the same renderer as GET /api/v1/dossiers/<no>/pdf."""
-    raw_version = request.args.get("version", "")
-    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() and len(raw_version) <= 18 else None
+    version = _whole_number(request.args.get("version", ""))
     try:
         copy = print_official_copy(current_app.extensions["dossier"], archive_no, version, current_actor(),
                                    public_url())
@@ -275,6 +276,26 @@ def _pairs() -> list[tuple[str, str]]:
         check_text(key, form=True)
         check_text(value, form=True)
     return pairs
+
+
+def _whole_number(text: str) -> int | None:
+    """A version number as typed or posted; at most 18 digits, so it stays a MongoDB int64."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _posted_version() -> int:
+    """The version the form was drawn from; a mangled one is a bad request, not someone else's save."""
+    version = _whole_number(request.form.get("_version", ""))
+    if version is None:
+        abort(400)
+    return version
+
+
+def _writable(archive_no: str) -> dict:
+    """The dossier behind the edit and entry pages, refused (403/410 page) before anyone types into
+    them when the save would be refused: DossierService.writable makes the checks the save makes."""
+    _readable(archive_no)  # 404 and team scope, as on every page
+    return _service().writable(archive_no, current_actor())
 
 
 def _readable(archive_no: str) -> dict:
