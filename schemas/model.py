@@ -129,6 +129,12 @@ class Template:
     layout: str | None = None       # name of a layout override in pdf_templates/layouts/
     name_fields: tuple[str, ...] = ()  # field keys/paths that name the client (for search q= and titles)
     description: str = ""
+    screen_title: str = ""          # where two paper forms print the same title: the name on screens,
+                                    # sheet and file names (the PDF still prints ``title``)
+
+    @property
+    def display_title(self) -> str:
+        return self.screen_title or self.title
 
     def walk(self):
         """Yield (section, path, item) for every field, group and table, depth first.

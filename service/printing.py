@@ -31,7 +31,7 @@ class PrintedCopy:
     def content_disposition(self) -> str:
         """RFC 6266: the Chinese title in filename*, the archive number as ASCII fallback."""
         archive_no = self.document["archive_no"]
-        filename = f"{self.template.title}-{archive_no}.pdf"
+        filename = f"{self.template.display_title}-{archive_no}.pdf"
         return f"inline; filename=\"{archive_no}.pdf\"; filename*=UTF-8''{quote(filename)}"
 
 

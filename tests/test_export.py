@@ -191,8 +191,8 @@ def test_xlsx_types_and_sheets(app, client, admin, samples):
     workbook = load_workbook(io.BytesIO(response.data))
     assert all(len(name) <= 31 for name in workbook.sheetnames)
     assert len(workbook.sheetnames) == len({s["template"] for s in samples})
-    # standard and consulting_client are both titled 客户档案: the second one met gets its name added
-    assert {"客户档案", "客户档案-consulting_client"} <= set(workbook.sheetnames)
+    # standard and consulting_client both print 客户档案: their sheets take the names shown on screen
+    assert {"客户档案（管理规范）", "客户档案（咨询服务）"} <= set(workbook.sheetnames)
     rows = sheet_rows(workbook["证券经纪人大客户档案"])
     tricky = next(r for r in rows if r["姓名"] == "钱多多")
     assert tricky["帐号(深圳)"] == "0012345678" and isinstance(tricky["帐号(深圳)"], str)

@@ -368,3 +368,9 @@ def test_a_second_past_59_is_not_a_time():
     with pytest.raises(DossierInvalid) as caught:
         load_dossier({"template": "it_support", "data": {"客户姓名": "c", "问题记录": [{"处理开始时间": "2026-11-02 09:15:60"}]}})
     assert "不是存在的时间" in str(caught.value.fields)
+
+
+def test_every_form_has_its_own_name_on_screen():
+    """Two paper forms print 客户档案; lists, pickers, sheets and file names must still tell them apart."""
+    shown = [t.display_title for t in all_templates().values()]
+    assert len(shown) == len(set(shown))

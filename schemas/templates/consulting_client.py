@@ -66,6 +66,7 @@ ROUNDS = Table("rounds", "沟通记录", entry=True, row_label="第{n}次沟通"
 TEMPLATE = Template(
     name="consulting_client",
     title="客户档案",
+    screen_title="客户档案（咨询服务）",
     source="客户档案(模板)",
     retention_years=10,
     name_fields=("company_name",),

@@ -63,6 +63,7 @@ COMPLAINTS = Table("complaints", "客户投诉记录", entry=True, columns=(
 TEMPLATE = Template(
     name="standard",
     title="客户档案",
+    screen_title="客户档案（管理规范）",
     source="客户档案管理规范(两个版本)",
     retention_years=10,
     name_fields=("client_name",),

@@ -69,6 +69,7 @@ class ListQuery(ListFilters):
 
 class TemplateSummary(Schema):
     name = fields.String()
-    title = fields.String()
+    title = fields.String(metadata={"description": "印在纸质表格上的标题"})
+    display_title = fields.String(metadata={"description": "界面、工作表和文件名所用的名称（两种表格标题相同时区分）"})
     source = fields.String()
     links = fields.Dict()

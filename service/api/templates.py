@@ -22,7 +22,7 @@ def list_templates():
     """List templates"""
     require("dossier.read")
     return json_response([
-        {"name": t.name, "title": t.title, "source": t.source,
+        {"name": t.name, "title": t.title, "display_title": t.display_title, "source": t.source,
          "links": {"self": url_for("templates.show_template", name=t.name)}}
         for t in all_templates().values()
     ])

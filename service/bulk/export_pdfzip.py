@@ -118,7 +118,7 @@ def render_one(document: dict, template_name: str, printed_at: dt.datetime, veri
 
 
 def entry_name(template: Template, document: dict) -> str:
-    return f"{_UNSAFE_NAME.sub('_', template.title)}-{document['archive_no']}.pdf"
+    return f"{_UNSAFE_NAME.sub('_', template.display_title)}-{document['archive_no']}.pdf"
 
 
 class _Sink:

@@ -67,7 +67,7 @@ def csv_chunks(items: Iterable[tuple[dict, Template]], template: Template, mode:
 
 def sheet_name(template: Template, taken: set[str]) -> str:
     """The template title as a valid, unique sheet name (≤ 31 characters)."""
-    title = _SHEET_FORBIDDEN.sub("_", template.title).strip("'") or template.name
+    title = _SHEET_FORBIDDEN.sub("_", template.display_title).strip("'") or template.name
     name = title[:SHEET_NAME_LIMIT]
     if name in taken:
         suffix = f"-{template.name}"

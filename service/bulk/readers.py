@@ -182,7 +182,7 @@ def _template_by_title(title: str) -> str | None:
     """The template a sheet named by the export belongs to (title, or title-name when titles clash)."""
     from schemas.registry import all_templates
 
-    by_title = [t.name for t in all_templates().values() if t.title[:31] == title]
+    by_title = [t.name for t in all_templates().values() if t.display_title[:31] == title]
     if len(by_title) == 1:
         return by_title[0]
     return next((t.name for t in all_templates().values() if title.endswith(f"-{t.name}")), None)
