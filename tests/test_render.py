@@ -141,7 +141,7 @@ def test_text_holds_title_every_label_and_the_values(broker_pdf):
     missing = [label for label in labels(template) if not printed(label, text, template)]
     assert not missing
     for value in ("赵明远", "上海远航投资管理有限公司", "021-68881234", "***", "13800138000",
-                  "窗口期内不得交易本公司股票", "王经纪", "zhao_my", "完整性93%", "其他信息(表外字段)"):
+                  "窗口期内不得交易本公司股票", "王经纪", "zhao_my", "完整度93%", "其他信息(表外字段)"):
         assert squash(value) in text, value
 
 

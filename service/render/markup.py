@@ -82,7 +82,7 @@ def page_style(template: Template, document: dict, printed: str, serial: str | N
 
 def completeness_text(document: dict) -> str:
     overall = (document.get("completeness") or {}).get("overall")
-    return f"完整性 {round(float(overall) * 100)}%" if isinstance(overall, (int, float)) else ""
+    return f"完整度 {round(float(overall) * 100)}%" if isinstance(overall, (int, float)) else ""
 
 
 def extra_rows(document: dict) -> list[tuple[str, str, str]]:
