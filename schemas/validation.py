@@ -20,7 +20,9 @@ from .registry import UnknownTemplate, get_template
 from .resolve import is_blank, resolve
 from .text import forbidden_characters
 
-CONFIDENTIALITY = ("normal", "confidential", "secret")
+CONFIDENTIALITY_LABELS = {"normal": "普通", "confidential": "机密", "secret": "绝密"}  # 密级: code → printed word
+CONFIDENTIALITY = tuple(CONFIDENTIALITY_LABELS)
+STATUS_LABELS = {"active": "在档", "destroyed": "已销毁"}  # set by the service, never posted
 ENVELOPE_KEYS = {"template", "classification", "confidentiality", "consent", "retention", "data"}
 
 

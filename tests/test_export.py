@@ -158,8 +158,10 @@ def test_csv_columns_come_from_the_template(client, admin, samples):
     assert list(rows[0]) == [c.label for c in template_columns(template)]
     assert rows[0]["投资组合.股票(%)"] == "40"
     assert rows[0]["操盘人资料.电话"] == "139 1688 2046"
+    assert (rows[0]["密级"], rows[0]["状态"]) == ("普通", "在档")     # words under Chinese headers
     keys = read_csv(export(client, admin, "format=csv&template=broker_client&headers=keys").data)
     assert keys[0]["portfolio.stocks"] == "40" and keys[0]["classification.region"] == "上海"
+    assert (keys[0]["confidentiality"], keys[0]["status"]) == ("normal", "active")
 
 
 def test_csv_tables_are_one_json_cell_each(client, admin, samples):

@@ -25,6 +25,7 @@ import orjson
 from openpyxl.cell import WriteOnlyCell
 
 from schemas.text import FORBIDDEN
+from schemas.validation import CONFIDENTIALITY_LABELS, STATUS_LABELS
 from service.masking import MASK
 
 from .columns import Column, lookup, rows_by_label
@@ -35,6 +36,7 @@ NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 PHONE = re.compile(r"\+?[\d ()\-]+")
 NUMERIC_TYPES = frozenset({"integer", "number", "percent"})
 XLSX_CELL_LIMIT = 32_767
+CODE_WORDS = {"confidentiality": CONFIDENTIALITY_LABELS, "status": STATUS_LABELS}
 TRUNCATED = "…（内容超过 Excel 单元格上限，完整内容请用 JSON Lines 导出）"
 
 
@@ -42,6 +44,8 @@ def raw_value(document: dict, column: Column, mode: str):
     """The stored value of ``column`` in ``document`` (tables keyed like the headers)."""
     if column.kind == "envelope":
         value = lookup(document, column.path)
+        if mode == "labels" and column.key in CODE_WORDS:  # 机密, not "confidential", under 密级
+            return CODE_WORDS[column.key].get(value, value)
         return value or None if column.type == "json" else value
     value = lookup(document.get("data") or {}, column.path)
     if column.kind == "table" and mode == "labels":

@@ -22,12 +22,13 @@ import orjson
 
 from schemas.registry import UnknownTemplate, get_template
 from schemas.resolve import is_blank
+from schemas.validation import CONFIDENTIALITY_LABELS
 
 from .cells import FORMULA_TRIGGERS
 from .columns import READ_ONLY, Column, column_for_header, envelope_column
 
 LIST_SEPARATORS = re.compile(r"[、,，;；]")
-CONFIDENTIALITY_WORDS = {"普通": "normal", "机密": "confidential", "绝密": "secret"}
+CONFIDENTIALITY_WORDS = {word: code for code, word in CONFIDENTIALITY_LABELS.items()}
 YES = {"是", "true", "yes", "y", "1", "√", "同意"}
 NO = {"否", "false", "no", "n", "0", "×", "不同意"}
 

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from schemas.model import Template
+from schemas.validation import CONFIDENTIALITY_LABELS
 
 from .fetcher import TEMPLATES_DIR
 from .fingerprint import document_hash
@@ -23,7 +24,6 @@ from .walk import FormWalker
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WATERMARKS = {"confidential": "机密", "secret": "绝密"}
-CONFIDENTIALITY_LABELS = {"normal": "普通", "confidential": "机密", "secret": "绝密"}
 _CSS_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_:.,/")
 
 ENV = Environment(

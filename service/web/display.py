@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from schemas.model import Field, Group, Table, Template
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-CONFIDENTIALITY_LABELS = {"normal": "普通", "confidential": "机密", "secret": "绝密"}
-STATUS_LABELS = {"active": "在档", "destroyed": "已销毁"}
 
 
 @dataclass

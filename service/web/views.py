@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from schemas.registry import UnknownTemplate, all_templates, get_template
-from schemas.validation import DossierInvalid
+from schemas.validation import CONFIDENTIALITY_LABELS, STATUS_LABELS, DossierInvalid
 from service.api.body import check_text
 from service.api.responses import public_url
 from service.dossiers import client_names
@@ -41,8 +41,8 @@ def _service():
 @bp.app_context_processor
 def _globals():
     return {"actor": current_actor(), "templates_by_name": all_templates(),
-            "confidentiality_labels": display.CONFIDENTIALITY_LABELS, "local_time": display.local_time,
-            "status_labels": display.STATUS_LABELS, "consent_scopes": SCOPE_WORDS, "who": who,
+            "confidentiality_labels": CONFIDENTIALITY_LABELS, "local_time": display.local_time,
+            "status_labels": STATUS_LABELS, "consent_scopes": SCOPE_WORDS, "who": who,
             "consent_state": consent_state}
 
 
