@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import orjson
 from marshmallow import ValidationError
 
 from schemas import completeness
@@ -23,6 +24,12 @@ from service.records.access import check_owner
 from service.records.errors import Destroyed
 from service.render.fingerprint import document_hash
 from service.storage.errors import NotFound, VersionConflict
+
+
+# The form data and unknown fields of one dossier, as UTF-8 JSON. Every official copy prints all of
+# it: 1 MB is some 200 times a full 66项 dossier and prints in about a minute; far larger ones
+# outlast a web worker. Entries can be appended one by one, so the whole is checked, not the request.
+MAX_CONTENT_BYTES = 1024 * 1024
 
 
 def utcnow() -> dt.datetime:
@@ -82,6 +89,7 @@ class DossierService:
         }
         if external_id:
             document["external_id"] = external_id
+        _check_size(document)
         if loaded.envelope.get("consent"):
             _stamp_refusal(document["consent"], now)
         derive_fields(loaded.template, document)
@@ -172,6 +180,7 @@ class DossierService:
         return self._replace(template, {**current, **changes}, current, actor)
 
     def _replace(self, template, document, current, actor, now=None) -> dict:
+        _check_size(document)
         now = now or self.clock()
         document.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
         derive_fields(template, document)
@@ -222,6 +231,14 @@ def merge_patch(target: dict, patch: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def _check_size(document: dict) -> None:
+    size = len(orjson.dumps([document["data"], document.get("extra", [])]))
+    if size > MAX_CONTENT_BYTES:
+        message = (f"档案内容过大（{size // 1024} KB，最多 {MAX_CONTENT_BYTES // 1024} KB）："
+                   "请把早期的记录另建一份档案")
+        raise DossierInvalid({"data": [message]}, message)
 
 
 def _check_version(current: dict, expected_version: int) -> None:

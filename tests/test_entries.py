@@ -231,3 +231,20 @@ def test_appended_entry_is_printed(client, admin, posted, tmp_path, name, table)
                                               text=True, check=True).stdout)
     assert "2026-12-31" in text and "追加" in text     # the date and the text columns of the new row
     assert "版本2" in text
+
+
+def test_a_dossier_stops_growing_at_its_size_limit(app, client, admin, monkeypatch):
+    """Entries come one request at a time; the whole dossier is what a print must lay out."""
+    from service import dossiers
+    monkeypatch.setattr(dossiers, "MAX_CONTENT_BYTES", 30_000)
+    created = client.post(DOSSIERS, json=load_sample(SAMPLES["it_support"]), headers=admin)
+    archive_no, tag = created.get_json()["archive_no"], created.headers["ETag"]
+    row = {"问题描述": "网络时断时续。" * 600}   # about 12 KB as JSON
+    for _ in range(2):
+        appended = client.post(f"{DOSSIERS}/{archive_no}/entries/records", json=row,
+                               headers={**admin, "If-Match": tag})
+        assert appended.status_code == 201, appended.get_json()
+        tag = appended.headers["ETag"]
+    refused = client.post(f"{DOSSIERS}/{archive_no}/entries/records", json=row, headers={**admin, "If-Match": tag})
+    assert refused.status_code == 400 and "档案内容过大" in refused.get_json()["error"]["message"]
+    assert client.get(f"{DOSSIERS}/{archive_no}", headers=admin).headers["ETag"] == tag
