@@ -25,7 +25,6 @@ from service.records.errors import Destroyed
 from service.render.fingerprint import document_hash
 from service.storage.errors import NotFound, VersionConflict
 
-
 # The form data and unknown fields of one dossier, as UTF-8 JSON. Every official copy prints all of
 # it: 1 MB is some 200 times a full 66项 dossier and prints in about a minute; far larger ones
 # outlast a web worker. Entries can be appended one by one, so the whole is checked, not the request.
