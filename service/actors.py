@@ -52,7 +52,6 @@ class Actor:
         return cls(id=record["id"], role=record["role"], name=record["name"], team=record.get("team"))
 
 
-SYSTEM = Actor(id="system", role="admin", name="命令行")
 
 
 def command_line_actor(role: str) -> Actor:

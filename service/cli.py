@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 
 from service import config
 from service.actors import ROLES
-from service.dossiers import utcnow
+from service.clock import utcnow
 from service.printing import print_official_copy, verify_url
 from service.records.cli import aligned, permitted_actor, role_option
 from service.records.cli import register as register_records

@@ -19,6 +19,7 @@ from schemas.resolve import extra_limit_errors, resolve
 from schemas.text import forbidden_characters
 from schemas.validation import DossierInvalid, EnvelopeSchema, extra_warnings, flatten_errors, load_data, load_dossier
 from service.actors import Actor
+from service.clock import SHANGHAI, utcnow
 from service.masking import restore_masked, supplies_confidential
 from service.records.access import check_owner
 from service.records.errors import Destroyed
@@ -29,10 +30,6 @@ from service.storage.errors import NotFound, VersionConflict
 # it: 1 MB is some 200 times a full 66项 dossier and prints in about a minute; far larger ones
 # outlast a web worker. Entries can be appended one by one, so the whole is checked, not the request.
 MAX_CONTENT_BYTES = 1024 * 1024
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 @dataclass
@@ -187,7 +184,6 @@ class DossierService:
         return document
 
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 def entry_table(template: Template, block: str) -> Table:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.app import create_app
-from service.dossiers import utcnow
+from service.clock import utcnow
 from service.samples import REPO, own_samples, shared_dir, shared_samples
 from service.storage.connection import open_mongomock
 from service.storage.keys import KeyRepository

@@ -87,7 +87,7 @@ def test_jsonl_reimports_to_equal_dossiers(client, admin, samples, tmp_path):
     body = export(client, admin, "format=jsonl").data
     store = open_mongomock()
     other = create_app({"TESTING": True, "DATABASE": store.db, "DOSSIER_DATA_DIR": tmp_path / "other"})
-    from service.dossiers import utcnow
+    from service.clock import utcnow
     from service.storage.keys import KeyRepository
     token, _ = KeyRepository(store.db).create("admin", "other", utcnow())
     response = other.test_client().post("/api/v1/import", data=body, headers={

@@ -49,7 +49,7 @@ def close(app) -> None:
 
 
 def admin_headers(app) -> dict:
-    from service.dossiers import utcnow
+    from service.clock import utcnow
     token, _ = app.extensions["dossier"].keys.create("admin", "e2e", utcnow())
     return {"Authorization": f"Bearer {token}"}
 

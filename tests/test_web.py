@@ -106,7 +106,7 @@ def test_sign_out_and_revoked_keys_end_the_session(web, app, client):
 
 def test_web_sessions_keep_the_keys_team(app, client):
     """A team's manager reads only the team's dossiers on the pages too; a clerk's page posts record the team."""
-    from service.dossiers import utcnow
+    from service.clock import utcnow
     keys = app.extensions["dossier"].keys
 
     def signed_in(role, team):

@@ -16,7 +16,7 @@ import pytest
 from schemas.validation import load_dossier
 from service.actors import Actor
 from service.app import create_app
-from service.dossiers import utcnow
+from service.clock import utcnow
 from service.storage.connection import open_mongomock
 from service.storage.keys import KeyRepository
 

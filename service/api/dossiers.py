@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from schemas.registry import get_template
+from service.clock import SHANGHAI
 from service.dossiers import list_entries
 from service.masking import has_confidential_values, mask_document
 from service.printing import print_official_copy
@@ -18,7 +19,7 @@ from .auth import require
 from .body import read_body, required_version
 from .docs_schemas import Dossier, DossierInput, DossierPage, ErrorResponse, ListQuery
 from .errors import ApiError
-from .responses import SHANGHAI, dossier_summary, dossier_view, etag_headers, json_response, public_url
+from .responses import dossier_summary, dossier_view, etag_headers, json_response, public_url
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="客户档案")
 

@@ -26,11 +26,11 @@ from openpyxl.cell import WriteOnlyCell
 
 from schemas.text import FORBIDDEN
 from schemas.validation import CONFIDENTIALITY_LABELS, STATUS_LABELS
+from service.clock import SHANGHAI
 from service.masking import MASK
 
 from .columns import Column, lookup, rows_by_label
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 PHONE = re.compile(r"\+?[\d ()\-]+")

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import orjson
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from service.clock import SHANGHAI
+
 INTERNAL_FIELDS = frozenset({"_id", "search_text", "entry_log"})
 CHUNK_BYTES = 64 * 1024
 

@@ -27,12 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import orjson
 
 from schemas.validation import DossierInvalid, LoadedDossier, load_dossier
 from service.actors import Actor
+from service.clock import SHANGHAI
 from service.masking import MASK, restore_masked, supplies_confidential
 from service.records.access import check_owner
 from service.records.errors import RecordsError
@@ -45,7 +46,6 @@ SYSTEM_KEYS = frozenset({"archive_no", "external_id", "version", "status", "comp
                          "created_at", "created_by", "updated_at", "updated_by", "entry_log", "search_text",
                          "title", "links", "warnings", "team", "hold", "activity_at", "destruction", "_id"})
 ENVELOPE_PARTS = ("classification", "confidentiality", "consent", "retention")
-SHANGHAI = timezone(timedelta(hours=8))
 _PATH_SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from service.clock import utcnow
 from service.storage.errors import StorageError
 
 COLLECTION = "audit_log"
@@ -41,10 +42,6 @@ COUNTER = "audit_log"
 GENESIS = "0" * 64
 MAX_ATTEMPTS = 50  # compare-and-set rounds lost to other processes before giving up
 _lock = threading.Lock()
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def entry_hash(entry: dict) -> str:

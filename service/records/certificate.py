@@ -10,11 +10,10 @@ import datetime as dt
 
 from weasyprint import HTML
 
+from service.clock import SHANGHAI
 from service.render.fetcher import TEMPLATES_DIR
 from service.render.markup import ENV
 from service.render.resources import resources
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def _local(moment) -> str:

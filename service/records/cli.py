@@ -15,12 +15,12 @@ import orjson
 from rich.cells import cell_len
 
 from service.actors import ROLES, Actor, command_line_actor
+from service.clock import SHANGHAI
 from service.records.certificate import render_certificate
 from service.records.errors import RecordsError
 from service.records.lending import STEPS
 from service.storage.errors import StorageError
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 AUDIT_COLUMNS = ("序号", "时间", "操作人", "角色", "操作", "档案编号", "版本", "详情")
 
 

@@ -30,12 +30,9 @@ Public API (for ``service/bulk`` and the web pages)::
 """
 from __future__ import annotations
 
-import datetime as dt
-
+from service.clock import SHANGHAI
 from service.records.errors import ConsentRequired, RecordsInvalid
 from service.storage.errors import VersionConflict
-
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 PURPOSES = {
     "print": ("存档打印", None),  # None: any scope
@@ -119,7 +116,7 @@ def _load(body, now) -> dict:
         loaded = ConsentSchema().load(body)
     except ValidationError as exc:
         raise RecordsInvalid("客户授权内容有误", flatten_errors(exc.messages, "")) from None
-    today = now.astimezone(_SHANGHAI).date()
+    today = now.astimezone(SHANGHAI).date()
     consent = {"given": loaded["given"], "scope": loaded.get("scope") or [],
                "date": (loaded.get("date") or today).isoformat(),
                "method": loaded.get("method", ""), "evidence": loaded.get("evidence", "")}

@@ -7,16 +7,10 @@ the serials printed from a version, so a paper copy can be traced to its print.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from service.actors import Actor
+from service.clock import SHANGHAI, utcnow
 
 COLLECTION = "official_copies"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 class OfficialCopies:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from service.actors import Actor
+from service.clock import SHANGHAI, utcnow
 from service.records.errors import Destroyed, LoanStateError, RecordsInvalid
 from service.storage.errors import NotFound
 
@@ -34,13 +35,8 @@ STEPS = {
     "lend": (("verified",), "lent", "loan.lend"),
     "return": (("lent",), "returned", "loan.return"),
 }
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_TEXT = 500
 MAX_LOAN_DAYS = 366  # a loan due in 9999 could never be overdue, and would block destruction for good
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 class LoanBook:

@@ -21,16 +21,12 @@ import datetime as dt
 
 from schemas.registry import get_template
 from service.actors import Actor
+from service.clock import SHANGHAI, utcnow
 from service.records.errors import Destroyed, LoanStateError, NotExpired, OnHold, RecordsInvalid
 from service.storage.errors import NotFound
 
 DESTRUCTIONS = "destructions"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 TOMBSTONE_KEYS = ("archive_no", "template", "created_at", "created_by", "team", "retention")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def _local_date(moment: dt.datetime) -> dt.date:

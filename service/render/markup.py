@@ -7,13 +7,13 @@ strings in which every character outside a small ASCII set is hex-escaped.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from schemas.model import Template
 from schemas.validation import CONFIDENTIALITY_LABELS
+from service.clock import SHANGHAI
 
 from .fetcher import TEMPLATES_DIR
 from .fingerprint import document_hash
@@ -22,7 +22,6 @@ from .signatures import signatures
 from .values import format_value
 from .walk import FormWalker
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WATERMARKS = {"confidential": "机密", "secret": "绝密"}
 _CSS_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_:.,/")
 

@@ -10,8 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from schemas.model import Field, Group, Table, Template
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+from service.clock import SHANGHAI
 
 
 @dataclass
