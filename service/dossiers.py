@@ -142,11 +142,12 @@ class DossierService:
         table = entry_table(template, block)
         if not isinstance(raw_row, dict):
             raise DossierInvalid({"_body": [f"{table.label}：新记录应为一个对象"]})
+        rows = list(current["data"].get(table.key, []))
         resolution = resolve(template, {table.key: [raw_row]})
-        errors = {**forbidden_characters(raw_row, f"data.{table.key}[0]"), **resolution.errors}
+        _renumber_row(resolution, f"data.{table.key}", len(rows))  # resolved alone, it is row [0]
+        errors = {**forbidden_characters(raw_row, f"data.{table.key}[{len(rows)}]"), **resolution.errors}
         if table.key not in resolution.values and not errors:
             errors["_body"] = [f"{table.label}：新记录没有填写任何内容"]
-        rows = list(current["data"].get(table.key, []))
         rows += resolution.values.get(table.key, [])
         data, _ = load_data(template, {**current["data"], table.key: rows}, errors)
         extra = _merge_extra(current.get("extra", []), resolution.extra)
@@ -274,6 +275,16 @@ def _stamp_refusal(consent: dict, now: dt.datetime) -> None:
     """An explicit "given": false is a refusal on record (dated), unlike no consent at all."""
     if consent.get("given") is False and not consent.get("date"):
         consent["date"] = now.astimezone(SHANGHAI).date().isoformat()
+
+
+def _renumber_row(resolution, table_path: str, index: int) -> None:
+    """Paths of a row resolved on its own (``data.t[0]…``) as the row it becomes (``data.t[index]…``)."""
+    def moved(path: str) -> str:
+        first = f"{table_path}[0]"
+        return f"{table_path}[{index}]{path[len(first):]}" if path.startswith(first) else path
+    for entry in resolution.extra:
+        entry["path"] = moved(entry["path"])
+    resolution.errors = {moved(path): messages for path, messages in resolution.errors.items()}
 
 
 def _merge_extra(stored: list[dict], new: list[dict]) -> list[dict]:

@@ -248,3 +248,15 @@ def test_a_dossier_stops_growing_at_its_size_limit(app, client, admin, monkeypat
     refused = client.post(f"{DOSSIERS}/{archive_no}/entries/records", json=row, headers={**admin, "If-Match": tag})
     assert refused.status_code == 400 and "档案内容过大" in refused.get_json()["error"]["message"]
     assert client.get(f"{DOSSIERS}/{archive_no}", headers=admin).headers["ETag"] == tag
+
+
+def test_an_appended_rows_unknown_field_stays_with_that_row(app, client, admin):
+    body = {"template": "standard", "data": {"客户姓名": "华信", "客户交流记录": [{"交流内容": "初访", "备忘": "第一条的备忘"}]}}
+    created = client.post(DOSSIERS, json=body, headers=admin)
+    archive_no = created.get_json()["archive_no"]
+    appended = client.post(f"{DOSSIERS}/{archive_no}/entries/communications", json={"交流内容": "回访", "备忘": "第二条的备忘"},
+                           headers={**admin, "If-Match": created.headers["ETag"]})
+    assert appended.status_code == 201, appended.get_json()
+    extra = app.extensions["dossier"].repository.get(archive_no)["extra"]
+    assert {(e["path"], e["value"]) for e in extra} == {("data.communications[0]", "第一条的备忘"),
+                                                        ("data.communications[1]", "第二条的备忘")}
