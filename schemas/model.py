@@ -74,6 +74,8 @@ class Group:
     hint: str = ""
     check: str | None = None       # name of a cross-field rule in schemas.rules (e.g. "sum_to_100")
     aliases: tuple[str, ...] = ()  # other titles accepted on input (another version of the paper form)
+    flat: bool = False             # its fields describe the client itself (联系方式, 地址信息), so they also
+                                   # answer to their bare labels; never for another person (操盘人资料)
 
     kind = "group"
 

@@ -40,9 +40,9 @@ class Scope:
     """The names valid at one level of the input (top level, a group, a table row).
 
     ``names`` are the items of this level (and qualified names such as ``组.字段``);
-    ``in_groups`` are the bare names of fields inside its groups, consulted only when
-    ``names`` has no match, so that ``电话号码`` finds ``联系方式.电话号码`` without ever
-    making a name of this level ambiguous.
+    ``in_groups`` are the bare names of fields inside its flat groups (``Group.flat``),
+    consulted only when ``names`` has no match, so that ``电话号码`` finds
+    ``联系方式.电话号码`` without ever making a name of this level ambiguous.
     """
     names: dict[str, list[tuple[tuple[str, ...], object]]] = field(default_factory=dict)
     in_groups: dict[str, list[tuple[tuple[str, ...], object]]] = field(default_factory=dict)
@@ -90,7 +90,8 @@ def scope_for(items, qualifiers: dict[str, list] | None = None) -> Scope:
         if isinstance(item, Group):
             for child in item.fields:
                 for name in _item_names(child):
-                    scope.add(name, (item.key, child.key), child, where="in_groups")
+                    if item.flat:
+                        scope.add(name, (item.key, child.key), child, where="in_groups")
                     for prefix in (item.key, item.label, *item.aliases):
                         scope.add(f"{prefix}.{name}", (item.key, child.key), child)
                 scope.display[(item.key, child.key)] = f"{item.label}.{child.label}"

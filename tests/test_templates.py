@@ -349,6 +349,14 @@ def test_a_field_inside_a_group_answers_to_its_bare_label():
     assert loaded.data["address"]["region"] == "广东省深圳市"
 
 
+def test_bare_labels_never_reach_into_a_group_about_another_person():
+    """操盘人资料 describes the trader, not the client: its 电话 and 职称 stay qualified."""
+    from schemas.validation import load_dossier
+    loaded = load_dossier({"template": "broker_client", "data": {"姓名": "x", "电话": "139 1688 2046", "职称": "董事长"}})
+    assert "trader" not in loaded.data
+    assert {e["name"] for e in loaded.extra} == {"电话", "职称"}
+
+
 def test_a_bare_group_label_never_shadows_a_field_of_the_level_above():
     """broker_client has 姓名 at the top and inside 操盘人资料: the bare name stays the client's."""
     from schemas.validation import load_dossier

@@ -44,7 +44,7 @@ TEMPLATE = Template(
             Field("investment_goals", "投资目标、喜好、法规限制", "longtext"),
         )),
         Section("portfolio_section", "投资组合", (
-            Group("portfolio", "投资组合", PORTFOLIO, check="sum_to_100",
+            Group("portfolio", "投资组合", PORTFOLIO, check="sum_to_100", flat=True,
                   hint="各项百分比全部填写时合计须为 100"),
         )),
         Section("trader_section", "操盘人资料", (

@@ -30,7 +30,7 @@ def _reachable(key, label):
     )
 
 
-SCALE = Group("scale", "企业规模(近期)", (
+SCALE = Group("scale", "企业规模(近期)", flat=True, fields=(
     Field("sales", "销售额"),
     Field("registered_capital", "注册资本"),
     Field("profit_margin", "利润率"),

@@ -7,17 +7,17 @@ same block as 客户交流记录, accepted under either name). 客户分类 (地
 """
 from ..model import Field, Group, Section, Table, Template
 
-CONTACT = Group("contact", "联系方式", (
+CONTACT = Group("contact", "联系方式", flat=True, fields=(
     Field("phone", "电话号码", "phone"),
     Field("email", "电子邮件地址", "email"),
 ))
 
-ADDRESS = Group("address", "地址信息", (
+ADDRESS = Group("address", "地址信息", flat=True, fields=(
     Field("region", "省市区"),
     Field("street", "街道门牌号"),
 ))
 
-BUSINESS = Group("business", "业务信息", (
+BUSINESS = Group("business", "业务信息", flat=True, fields=(
     Field("industry", "所属行业"),
     Field("scope", "经营范围"),
     Field("key_business", "关键业务"),
