@@ -7,6 +7,7 @@ concurrency, DESIGN §3 实时性/准确性); storage never sees an array operat
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 import orjson
@@ -205,7 +206,8 @@ def list_entries(template: Template, document: dict, block: str) -> tuple[Table,
                    for i, row in enumerate(document["data"].get(table.key, []))]
 
 
-UNTRACKED = {"version", "updated_at", "updated_by", "activity_at", "completeness", "content_hash", "search_text"}
+UNTRACKED = {"version", "updated_at", "updated_by", "activity_at", "completeness", "content_hash", "search_text",
+             "fingerprint_salt"}
 
 
 def changed_keys(before: dict, after: dict) -> dict:
@@ -292,10 +294,15 @@ def _merge_extra(stored: list[dict], new: list[dict]) -> list[dict]:
     return [e for e in stored if (e["path"], e["name"]) not in replaced] + new
 
 
+#: Kept in the store for the service's own use; never shown, exported or imported.
+INTERNAL_FIELDS = frozenset({"_id", "search_text", "entry_log", "fingerprint_salt"})
+
+
 def derive_fields(template: Template, document: dict) -> None:
-    """Fields computed from the content: completeness, search text, fingerprint."""
+    """Fields computed from the content: completeness, search text, fingerprint (salted anew)."""
     document["completeness"] = completeness.score(template, document["data"])
     document["search_text"] = " ".join([document["archive_no"], *client_names(template, document["data"])])
+    document["fingerprint_salt"] = secrets.token_hex(16)
     document["content_hash"] = document_hash(document)
 
 

@@ -20,6 +20,7 @@ def mask_document(document: dict, template: Template, cleared: bool) -> dict:
     # the fingerprint covers the confidential values: shown beside the masked data it would
     # let anyone confirm a guess offline (sha256 of the guessed document)
     masked.pop("content_hash", None)
+    masked.pop("fingerprint_salt", None)
     return masked
 
 

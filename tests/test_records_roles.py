@@ -256,3 +256,17 @@ def test_verify_resolves_hash_to_version_and_serials_without_content(client, aut
     assert body["archive_no"] == created["archive_no"] and body["version"] == 1
     assert body["serials"] == [printed.headers["X-Copy-Serial"]]
     assert "王建国" not in answer.get_data(as_text=True)
+
+
+def test_a_right_guess_at_hidden_values_cannot_be_confirmed_through_verify(client, auth, admin):
+    """The fingerprint is salted per version and the salt never leaves the service: hashing the
+    masked view with the hidden values guessed (even rightly) matches nothing."""
+    from service.render.fingerprint import document_hash
+    archive_no = create(client, admin, MACKAY)["archive_no"]
+    full = client.get(f"/api/v1/dossiers/{archive_no}", headers=auth("archivist")).get_json()
+    masked = client.get(f"/api/v1/dossiers/{archive_no}", headers=auth("viewer")).get_json()
+    assert "fingerprint_salt" not in full and "fingerprint_salt" not in masked
+    guessed = {**masked, "data": full["data"]}          # every hidden value guessed right
+    assert document_hash(guessed) != full["content_hash"]
+    assert client.get(f"/api/v1/verify/{document_hash(guessed)}").status_code == 404
+    assert client.get(f"/api/v1/verify/{full['content_hash']}").status_code == 200

@@ -9,12 +9,10 @@ from flask import Response, current_app, request, url_for
 from schemas.model import Template
 from service.actors import Actor
 from service.clock import SHANGHAI
-from service.dossiers import client_names
+from service.dossiers import INTERNAL_FIELDS, client_names
 from service.masking import mask_document
 
 from .errors import etag_for
-
-INTERNAL_FIELDS = ("_id", "search_text", "entry_log")
 
 
 def _default(value):

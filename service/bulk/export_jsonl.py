@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 import orjson
 
 from service.clock import SHANGHAI
+from service.dossiers import INTERNAL_FIELDS
 
-INTERNAL_FIELDS = frozenset({"_id", "search_text", "entry_log"})
 CHUNK_BYTES = 64 * 1024
 
 

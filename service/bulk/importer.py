@@ -43,7 +43,7 @@ from .readers import SourceRow
 
 MODES = ("best_effort", "all_or_nothing")
 SYSTEM_KEYS = frozenset({"archive_no", "external_id", "version", "status", "completeness", "content_hash",
-                         "created_at", "created_by", "updated_at", "updated_by", "entry_log", "search_text",
+                         "created_at", "created_by", "updated_at", "updated_by", "entry_log", "search_text", "fingerprint_salt",
                          "title", "links", "warnings", "team", "hold", "activity_at", "destruction", "_id"})
 ENVELOPE_PARTS = ("classification", "confidentiality", "consent", "retention")
 _PATH_SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")

@@ -1,8 +1,10 @@
 """The content fingerprint printed on an official copy (校验码) and encoded in its QR code.
 
 The hash covers the stored content of one version of a dossier: what the form
-says and how it is filed, not when or by whom it was saved. Anyone holding the
-stored version can recompute it and compare it with a printed copy.
+says and how it is filed, not when or by whom it was saved, and a random salt
+drawn for each version. The salt is never shown to a role that sees the dossier
+masked: without it, a guess at a hidden value (an income, a diagnosis) could be
+hashed offline and confirmed through the public verify endpoint.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def hashed_content(document: dict[str, Any]) -> dict[str, Any]:
     content["classification"] = content["classification"] or {}
     content["data"] = content["data"] or {}
     content["extra"] = content["extra"] or []
+    if document.get("fingerprint_salt"):  # drafts and versions saved before salting have none
+        content["salt"] = document["fingerprint_salt"]
     return content
 
 
