@@ -8,6 +8,7 @@ pages, import, command line) refuses them where the dossier is validated.
 """
 from __future__ import annotations
 
+import json
 import re
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -41,3 +42,19 @@ def forbidden_characters(value, path: str) -> dict[str, list[str]]:
         for index, inner in enumerate(value):
             errors.update(forbidden_characters(inner, f"{path}[{index}]"))
     return errors
+
+
+def duplicate_names(raw: bytes | str) -> list[str]:
+    """Names given twice in one object of the JSON text ``raw`` (which must already parse).
+
+    JSON parsers keep the last of two equal names silently; the fast one (orjson) cannot
+    even tell, so the standard library reads the text once more, only for its names.
+    """
+    found: set[str] = set()
+
+    def pairs_hook(pairs):
+        names = [name for name, _ in pairs]
+        found.update(n for n in names if names.count(n) > 1)
+
+    json.loads(raw, object_pairs_hook=pairs_hook)
+    return sorted(found)

@@ -241,3 +241,19 @@ def test_cli_import_acts_as_the_operator_in_the_clerk_role(app, tmp_path, monkey
     assert (entry["actor"], entry["role"]) == (command_line_actor("clerk").id, "clerk")
     refused = CliRunner().invoke(cli.main, ["import", str(single), "--role", "viewer"])
     assert refused.exit_code != 0 and "没有权限" in refused.output and count(app) == 1
+
+
+@pytest.mark.parametrize("body, content_type", [
+    ('{"template": "standard", "data": {"客户姓名": "a", "客户姓名": "b"}}\n', "application/x-ndjson"),
+    ('[{"template": "standard", "data": {"客户姓名": "a", "客户姓名": "b"}}]', "application/json"),
+], ids=["json-lines", "json-array"])
+def test_a_name_given_twice_in_an_imported_object_is_refused(app, client, admin, body, content_type):
+    response = upload(client, admin, body.encode(), content_type, query="")
+    assert "重复出现字段名" in response.get_data(as_text=True)
+    assert response.status_code in (200, 400) and count(app) == 0
+
+
+def test_json_lines_that_are_not_utf8_are_unreadable(app, client, admin):
+    body = '{"template": "standard", "data": {"客户姓名": "华信"}}\n'.encode("gbk")
+    response = upload(client, admin, body, "application/x-ndjson", query="")
+    assert response.status_code == 400 and response.json["error"]["code"] == "unreadable_file"

@@ -9,14 +9,13 @@ content types. Form names that are ASCII key paths (``trader.phone``,
 """
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import parse_qsl
 
 import orjson
 from flask import Request
 
-from schemas.text import forbidden_character, forbidden_characters
+from schemas.text import duplicate_names, forbidden_character, forbidden_characters
 
 from .errors import ApiError
 
@@ -68,20 +67,11 @@ def _read_json(raw: bytes) -> object:
 
 
 def _check_duplicate_names(raw: bytes) -> None:
-    """A name given twice in one object is refused: parsers silently keep the last one.
-
-    orjson (the fast parser) cannot report it, so the standard library's parser
-    reads the already-valid body a second time, only to look at the names.
-    """
-    def pairs_hook(pairs):
-        names = [name for name, _ in pairs]
-        if len(names) != len(set(names)):
-            twice = sorted({n for n in names if names.count(n) > 1})
-            raise ApiError(400, "duplicate_name", f"同一对象中重复出现字段名：{'、'.join(twice)}",
-                           {name: ["字段名重复，只能出现一次"] for name in twice})
-        return None  # nothing is built: the value came from orjson
-
-    json.loads(raw, object_pairs_hook=pairs_hook)
+    """A name given twice in one object is refused: parsers silently keep the last one."""
+    twice = duplicate_names(raw)
+    if twice:
+        raise ApiError(400, "duplicate_name", f"同一对象中重复出现字段名：{'、'.join(twice)}",
+                       {name: ["字段名重复，只能出现一次"] for name in twice})
 
 
 def _check_depth(value, depth: int) -> None:

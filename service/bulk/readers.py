@@ -17,6 +17,8 @@ from pathlib import Path
 
 import orjson
 
+from schemas.text import duplicate_names
+
 from .tabular_input import row_to_record
 
 FORMATS = ("jsonl", "json", "csv", "xlsx")
@@ -61,10 +63,15 @@ def read_json(path: Path) -> Iterator[SourceRow]:
 
 
 def _json_array(path: Path) -> Iterator[SourceRow]:
+    raw = path.read_bytes()
     try:
-        value = orjson.loads(path.read_bytes())
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         yield SourceRow(1, error=f"不是有效的 JSON：{exc}")
+        return
+    twice = duplicate_names(raw)
+    if twice:
+        yield SourceRow(0, error=f"文件中同一对象重复出现字段名：{'、'.join(twice)}")
         return
     for number, record in enumerate(value, 1):
         yield _json_record(number, record)
@@ -82,6 +89,11 @@ def _json_lines(path: Path) -> Iterator[SourceRow]:
                 yield SourceRow(number, error=f"此行过长（超过 {MAX_LINE_BYTES // 1024 // 1024} MB）")
                 continue
             try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield SourceRow(0, error=f"文件不是 UTF-8 编码（第 {number} 行）：请以 UTF-8 保存后再导入")
+                return
+            try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 if number == 1:  # maybe one pretty-printed JSON object
@@ -91,16 +103,22 @@ def _json_lines(path: Path) -> Iterator[SourceRow]:
                 continue
             if isinstance(record, dict) and "_summary" in record:
                 continue  # trailing export summary
+            twice = duplicate_names(line)
+            if twice:
+                yield SourceRow(number, error=f"第 {number} 行同一对象中重复出现字段名：{'、'.join(twice)}")
+                continue
             yield _json_record(number, record)
 
 
 def _whole_file(path: Path) -> Iterator[SourceRow]:
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     try:
-        value = orjson.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         yield SourceRow(1, error=f"不是有效的 JSON 或 JSON Lines：{exc}")
         return
-    yield _json_record(1, value)
+    twice = duplicate_names(raw)
+    yield SourceRow(1, error=f"同一对象中重复出现字段名：{'、'.join(twice)}") if twice else _json_record(1, value)
 
 
 def _json_record(number: int, record) -> SourceRow:
