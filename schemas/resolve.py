@@ -24,7 +24,7 @@ from .model import Field, Group, Table, Template
 
 MAX_EXTRA_DEPTH = 8
 MAX_EXTRA_FIELDS = 100        # unknown fields are printed on every official copy: keep them bounded
-MAX_EXTRA_BYTES = 64 * 1024   # their values, as UTF-8 JSON (a 600,000-character value took 2 minutes to print)
+MAX_EXTRA_BYTES = 64 * 1024   # their names and values, as UTF-8 JSON (a 600,000-character value took 2 minutes to print)
 
 
 def norm(name: str) -> str:
@@ -133,7 +133,7 @@ def extra_limit_errors(extra: list[dict]) -> dict[str, list[str]]:
     """Refusals when a dossier's unknown fields (``extra``) exceed their bounds."""
     if len(extra) > MAX_EXTRA_FIELDS:
         return {"extra": [f"本表没有的字段（表外字段）最多 {MAX_EXTRA_FIELDS} 个，这里有 {len(extra)} 个"]}
-    size = len(orjson.dumps([e["value"] for e in extra]))
+    size = len(orjson.dumps([(e["name"], e["value"]) for e in extra]))  # names print too
     if size > MAX_EXTRA_BYTES:
         return {"extra": [f"表外字段的内容过长（{size // 1024} KB，最多 {MAX_EXTRA_BYTES // 1024} KB）"]}
     return {}

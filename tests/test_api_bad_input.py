@@ -168,6 +168,7 @@ WRONG_TYPES = [
      "data.year"),
     ("very-long-extra-value", broker(备注二="长" * 600_000), "extra"),
     ("too-many-extra-fields", broker(**{f"附加{i}": "x" for i in range(101)}), "extra"),
+    ("very-long-extra-names", broker(**{f"附加{i}" + "名" * 3000: "x" for i in range(20)}), "extra"),
     ("huge-money", {"template": "standard", "data": {"客户姓名": "x", "合同信息": [{"合同金额": "9" * 5000}]}},
      "data.contracts[0].amount"),
 ]
