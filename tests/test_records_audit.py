@@ -152,3 +152,13 @@ def test_a_counter_from_before_the_hash_was_kept_continues_the_chain(app):
     repository.counters.update_one({"_id": COUNTER}, {"$unset": {"hash": ""}})  # as older stores have it
     AuditLog(repository).record(actor, "dossier.update", "KH-2026-000001", 2)
     assert AuditLog(repository).verify().ok
+
+
+def test_a_change_answered_with_the_stored_confidential_values_is_an_audited_read(client, auth, admin):
+    archive_no = create(client, admin, MACKAY)["archive_no"]
+    before = len(_entries(client, auth, f"?dossier={archive_no}&action=confidential.read"))
+    answer = client.patch(f"/api/v1/dossiers/{archive_no}", json={"data": {}},
+                          headers={**admin, "If-Match": etag(client, admin, archive_no)})
+    assert answer.status_code == 200 and SECRET_VALUES[2] in answer.get_data(as_text=True)
+    reads = _entries(client, auth, f"?dossier={archive_no}&action=confidential.read")
+    assert len(reads) == before + 2        # the GET for the ETag, and the PATCH's answer

@@ -37,14 +37,20 @@ def _records():
 def _readable(actor, document: dict) -> dict:
     """Refuse dossiers outside the actor's team; audit a cleared read of confidential values."""
     check_read(actor, document)
-    template = get_template(document["template"])
-    if actor.can("confidential.read") and has_confidential_values(document, template):
-        _records().audit.record(actor, "confidential.read", document["archive_no"], document["version"])
+    _audit_confidential_read(actor, document)
     return document
 
 
-def _saved_response(saved, actor, status: int, extra_headers: dict | None = None) -> Response:
+def _audit_confidential_read(actor, document: dict) -> None:
+    if actor.can("confidential.read") and has_confidential_values(document, get_template(document["template"])):
+        _records().audit.record(actor, "confidential.read", document["archive_no"], document["version"])
+
+
+def _saved_response(saved, actor, status: int, extra_headers: dict | None = None, *, shows_stored: bool) -> Response:
+    """The saved dossier; ``shows_stored``: it holds values the caller did not send (a read, audited)."""
     document = saved.document
+    if shows_stored:
+        _audit_confidential_read(actor, document)
     view = dossier_view(document, get_template(document["template"]), actor)
     view["warnings"] = saved.warnings
     return json_response(view, status, {**etag_headers(document), **(extra_headers or {})})
@@ -80,7 +86,7 @@ class DossierCollection(MethodView):
         actor = require("dossier.create")
         saved = _service().create(read_body(request), actor)
         location = url_for("dossiers.DossierItem", archive_no=saved.document["archive_no"])
-        return _saved_response(saved, actor, 201, {"Location": location})
+        return _saved_response(saved, actor, 201, {"Location": location}, shows_stored=False)  # what they sent
 
 
 @blp.route("/<archive_no>")
@@ -107,7 +113,7 @@ class DossierItem(MethodView):
         actor = require("dossier.update")
         version = required_version(request, archive_no)
         saved = _service().update(archive_no, read_body(request), version, actor)
-        return _saved_response(saved, actor, 200)
+        return _saved_response(saved, actor, 200, shows_stored=True)
 
 
 @blp.route("/<archive_no>/versions")
@@ -148,7 +154,7 @@ def dossier_entries(archive_no, block):
     actor = require("dossier.update")
     version = required_version(request, archive_no)
     saved = _service().append_entry(archive_no, block, read_body(request), version, actor)
-    return _saved_response(saved, actor, 201)
+    return _saved_response(saved, actor, 201, shows_stored=True)
 
 
 def local_since(filters: dict) -> None:
