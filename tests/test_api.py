@@ -164,7 +164,7 @@ def test_list_newest_first_with_summaries(client, admin, several):
     assert [i["archive_no"] for i in page["items"]] == [d["archive_no"] for d in reversed(several)]
     assert page["next_cursor"] is None
     first = page["items"][-1]
-    assert first["template"] == "broker_client" and first["name"] == "赵丽华" and first["version"] == 1
+    assert first["template"] == "broker_client" and first["name"] == "赵丽华 上海申达贸易集团" and first["version"] == 1
     assert first["links"]["self"] == f"{DOSSIERS}/{first['archive_no']}"
 
 

@@ -20,7 +20,7 @@ TEMPLATE = Template(
     source="证券经纪人的大客户档案模板 / 证券经纪人:客户基本资料表(个人客户)",
     retention_years=10,
     signatures=("制表人",),
-    name_fields=("name",),
+    name_fields=("name", "employer"),
     must_have=("name",),
     sections=(
         Section("basic", "基本资料", (

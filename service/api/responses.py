@@ -42,7 +42,7 @@ def public_url() -> str:
 def dossier_view(document: dict, template: Template, actor: Actor) -> dict:
     view = mask_document(document, template, actor.can("confidential.read"))
     view = {k: v for k, v in view.items() if k not in INTERNAL_FIELDS}
-    view["title"] = template.title
+    view["title"] = template.display_title
     view["links"] = {
         "self": url_for("dossiers.DossierItem", archive_no=document["archive_no"]),
         "pdf": url_for("dossiers.dossier_pdf", archive_no=document["archive_no"]),
@@ -55,7 +55,7 @@ def dossier_summary(document: dict, template: Template) -> dict:
     return {
         "archive_no": document["archive_no"],
         "template": document["template"],
-        "title": template.title,
+        "title": template.display_title,
         "name": " ".join(client_names(template, document.get("data", {}))),
         "classification": document.get("classification", {}),
         "status": document.get("status"),

@@ -33,4 +33,4 @@ def may_change(actor: Actor, document: dict) -> bool:
 def check_owner(actor: Actor, document: dict) -> None:
     if may_change(actor, document):
         return
-    raise AccessDenied(f"档案 {document.get('archive_no')} 不是您建立的，只能由建档人或档案管理员修改")
+    raise AccessDenied(f"档案 {document.get('archive_no')} 不是您建立的，只能由建档人或系统管理员（admin）修改")
