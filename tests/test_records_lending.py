@@ -78,7 +78,9 @@ def test_full_loan_cycle_through_the_cli(app, client, admin, monkeypatch):
     for args in (["verify"], ["lend", "--borrower", "王五", "--due", DUE], ["return"]):
         result = runner.invoke(cli.main, ["loans", "step", loan_no, *args])
         assert result.exit_code == 0, result.output
-    assert "已归还" in runner.invoke(cli.main, ["loans", "list", "--dossier", archive_no]).output
+    listed = runner.invoke(cli.main, ["loans", "list", "--dossier", archive_no]).output
+    assert listed.startswith("借阅编号") and "已归还" in listed
+    assert runner.invoke(cli.main, ["loans", "list", "--overdue"]).output.strip() == "没有借阅记录"
     refused = runner.invoke(cli.main, ["loans", "step", loan_no, "lend", "--role", "clerk"])
     assert refused.exit_code != 0 and "没有权限" in refused.output
 

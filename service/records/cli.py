@@ -21,6 +21,8 @@ from service.records.errors import RecordsError
 from service.records.lending import STEPS
 from service.storage.errors import StorageError
 
+LOAN_COLUMNS = ("借阅编号", "档案编号", "状态", "借阅人", "应还日期")
+DUE_COLUMNS = ("档案编号", "模板", "期满日期", "冻结")
 AUDIT_COLUMNS = ("序号", "时间", "操作人", "角色", "操作", "档案编号", "版本", "详情")
 
 
@@ -100,9 +102,9 @@ def register(main: click.Group, open_services) -> None:
     def loans_list(dossier, overdue):
         with records() as rec:
             found = rec.loans.register(dossier) if dossier else rec.loans.listing(None, overdue)
-        for loan in found:
-            click.echo(f"{loan['loan_no']}\t{loan['archive_no']}\t{loan['state_label']}\t"
-                       f"{loan.get('borrower') or ''}\t{loan.get('due_date') or ''}")
+        rows = [(loan["loan_no"], loan["archive_no"], loan["state_label"], loan.get("borrower") or "",
+                 loan.get("due_date") or "") for loan in found]
+        _echo_table(LOAN_COLUMNS, rows, "没有借阅记录")
 
     @main.group()
     def retention():
@@ -111,9 +113,9 @@ def register(main: click.Group, open_services) -> None:
     @retention.command("due")
     def retention_due():
         with records() as rec:
-            for item in rec.retention.due():
-                click.echo(f"{item['archive_no']}\t{item['template']}\t{item['expires_on']}\t"
-                           f"{'冻结' if item['hold'] else ''}")
+            rows = [(item["archive_no"], item["template"], str(item["expires_on"]), "冻结" if item["hold"] else "")
+                    for item in rec.retention.due()]
+        _echo_table(DUE_COLUMNS, rows, "没有保管期满的档案")
 
     @retention.command("hold")
     @click.argument("archive_no")
@@ -158,6 +160,12 @@ def register(main: click.Group, open_services) -> None:
 def role_option(default: str = "archivist", help: str = "The role you act in (permissions as for an API key)."):
     """``--role`` of every command that acts on dossiers (service/cli.py uses it too)."""
     return click.option("--role", type=click.Choice(ROLES), default=default, show_default=True, help=help)
+
+
+def _echo_table(header: Sequence[str], rows: list, empty: str) -> None:
+    """Rows under their header, or a line saying there are none (silence looked like a failure)."""
+    for line in aligned(header, rows) if rows else [empty]:
+        click.echo(line)
 
 
 def aligned(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
