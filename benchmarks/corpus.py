@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from schemas.registry import get_template  # noqa: E402
-from service.actors import SYSTEM  # noqa: E402
+from service.actors import Actor  # noqa: E402
 from service.dossiers import DossierService, derive_fields  # noqa: E402
 from service.samples import own_samples, shared_samples  # noqa: E402
 
@@ -26,6 +26,7 @@ LEVELS = ("A", "B", "C", "VIP", "潜在客户")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 EXPORT_CONSENT = {"given": True, "scope": ["内部服务", "数据导出"], "date": "2026-09-01", "method": "书面"}
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+GENERATOR = Actor(id="benchmark", role="admin", name="基准测试数据")
 
 
 class _Capture:
@@ -44,7 +45,7 @@ class _Capture:
 def stored(raw: dict, archive_no: str = "KH-2026-000001") -> dict:
     """A dossier as posted (keyed by labels, as a clerk fills it) as the service stores it."""
     capture = _Capture(archive_no)
-    DossierService(capture, clock=lambda: EPOCH).create(raw, SYSTEM)
+    DossierService(capture, clock=lambda: EPOCH).create(raw, GENERATOR)
     return {**capture.document, "_id": archive_no}
 
 
