@@ -18,5 +18,6 @@ RUN useradd --create-home --uid 10001 dossier && mkdir -p /data && chown dossier
 USER dossier
 ENV DOSSIER_DATA_DIR=/data PYTHONUNBUFFERED=1
 EXPOSE 8000
+# the settings of `dossier serve` (service/serve.py)
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--worker-class", "gthread", \
-     "--access-logfile", "-", "service.app:create_app()"]
+     "--timeout", "120", "--limit-request-line", "8190", "--access-logfile", "-", "service.app:create_app()"]
