@@ -16,8 +16,7 @@ RUN pip install --no-cache-dir .
 
 RUN useradd --create-home --uid 10001 dossier && mkdir -p /data && chown dossier /data
 USER dossier
-ENV DOSSIER_DATA_DIR=/data PYTHONUNBUFFERED=1
+ENV DOSSIER_DATA_DIR=/data DOSSIER_HOST=0.0.0.0 PYTHONUNBUFFERED=1
 EXPOSE 8000
-# the settings of `dossier serve` (service/serve.py)
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--worker-class", "gthread", \
-     "--timeout", "120", "--limit-request-line", "8190", "--access-logfile", "-", "service.app:create_app()"]
+# gunicorn with the settings of service/serve.py; the first start prints an admin key once
+CMD ["dossier", "serve"]
