@@ -294,10 +294,6 @@ def _merge_extra(stored: list[dict], new: list[dict]) -> list[dict]:
     return [e for e in stored if (e["path"], e["name"]) not in replaced] + new
 
 
-#: Kept in the store for the service's own use; never shown, exported or imported.
-INTERNAL_FIELDS = frozenset({"_id", "search_text", "entry_log", "fingerprint_salt"})
-
-
 def derive_fields(template: Template, document: dict) -> None:
     """Fields computed from the content: completeness, search text, fingerprint (salted anew)."""
     document["completeness"] = completeness.score(template, document["data"])

@@ -11,6 +11,14 @@ from schemas.model import Field, Group, Table, Template
 
 MASK = "***"
 
+#: Kept in the store for the service's own use; never shown, exported, printed or imported.
+INTERNAL_FIELDS = frozenset({"_id", "search_text", "entry_log", "fingerprint_salt"})
+
+
+def without_internal(document: dict) -> dict:
+    """``document`` as it may leave the service (views, exports, the JSON inside a PDF)."""
+    return {k: v for k, v in document.items() if k not in INTERNAL_FIELDS}
+
 
 def mask_document(document: dict, template: Template, cleared: bool) -> dict:
     if cleared:

@@ -270,3 +270,14 @@ def test_a_right_guess_at_hidden_values_cannot_be_confirmed_through_verify(clien
     assert document_hash(guessed) != full["content_hash"]
     assert client.get(f"/api/v1/verify/{document_hash(guessed)}").status_code == 404
     assert client.get(f"/api/v1/verify/{full['content_hash']}").status_code == 200
+
+
+def test_the_json_inside_an_official_copy_holds_no_internal_field(client, auth, admin):
+    import io
+
+    from pypdf import PdfReader
+    archive_no = create(client, admin, MACKAY)["archive_no"]
+    pdf = client.get(f"/api/v1/dossiers/{archive_no}/pdf", headers=auth("archivist")).data
+    attached = PdfReader(io.BytesIO(pdf)).attachments[f"{archive_no}.json"][0].decode()
+    assert archive_no in attached and SECRET_VALUES[2] in attached      # the archivist's full copy
+    assert not any(name in attached for name in ("fingerprint_salt", "search_text", "entry_log"))

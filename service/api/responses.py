@@ -9,8 +9,8 @@ from flask import Response, current_app, request, url_for
 from schemas.model import Template
 from service.actors import Actor
 from service.clock import SHANGHAI
-from service.dossiers import INTERNAL_FIELDS, client_names
-from service.masking import mask_document
+from service.dossiers import client_names
+from service.masking import mask_document, without_internal
 
 from .errors import etag_for
 
@@ -41,7 +41,7 @@ def public_url() -> str:
 
 def dossier_view(document: dict, template: Template, actor: Actor) -> dict:
     view = mask_document(document, template, actor.can("confidential.read"))
-    view = {k: v for k, v in view.items() if k not in INTERNAL_FIELDS}
+    view = without_internal(view)
     view["title"] = template.display_title
     view["links"] = {
         "self": url_for("dossiers.DossierItem", archive_no=document["archive_no"]),

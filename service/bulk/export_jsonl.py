@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 import orjson
 
 from service.clock import SHANGHAI
-from service.dossiers import INTERNAL_FIELDS
+from service.masking import without_internal
 
 CHUNK_BYTES = 64 * 1024
 
@@ -30,7 +30,7 @@ def _default(value):
 
 
 def dossier_line(document: dict, masked: bool = False) -> bytes:
-    line = {k: v for k, v in document.items() if k not in INTERNAL_FIELDS}
+    line = without_internal(document)
     if masked:
         line["masked"] = True
     return orjson.dumps(line, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME) + b"\n"

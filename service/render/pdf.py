@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 from weasyprint import HTML, Attachment
 
+from service.masking import without_internal
+
 from .fetcher import TEMPLATES_DIR
 from .resources import CUT_FAMILY, FULL_FAMILY, STAMP_FAMILY, harfbuzz_subsetting, resources
 
@@ -23,9 +25,9 @@ if not harfbuzz_subsetting():  # pragma: no cover - depends on the machine
 
 
 def dossier_json(document: dict[str, Any]) -> bytes:
-    """The dossier as JSON: datetimes as ISO 8601 (naive ones are UTC), keys sorted."""
+    """The dossier as JSON (as the API shows it): datetimes as ISO 8601 (naive ones are UTC), keys sorted."""
     option = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
-    return orjson.dumps(document, option=option, default=str)
+    return orjson.dumps(without_internal(document), option=option, default=str)
 
 
 def attachment_for(document: dict[str, Any], moment: datetime) -> Attachment:
