@@ -165,8 +165,11 @@ def _resolve_object(scope: Scope, raw: dict, out: dict, where: str, result: Reso
 def _place(scope, item, path, name, value, out, where, result) -> None:
     here = f"{where}.{'.'.join(path)}"
     blank = is_blank(value) or (isinstance(value, list) and all(is_blank(v) for v in value))
-    if blank and result.keep_blank and len(path) == 1:
-        out[path[0]] = None
+    if blank and result.keep_blank and (len(path) == 1 or isinstance(item, Field)):
+        parent = out  # PATCH: None removes the field, also one named inside its group (投资组合.股票(%))
+        for key in path[:-1]:
+            parent = parent.setdefault(key, {})
+        parent[path[-1]] = None
         return
     if isinstance(item, Field):
         if blank:

@@ -500,3 +500,14 @@ def test_a_patch_that_changes_nothing_makes_no_version(app, client, admin):
     assert [v["version"] for v in client.get(f"{DOSSIERS}/{no}/versions", headers=admin).get_json()["versions"]] == [1]
     audit = app.extensions["dossier"].records.audit.entries({"action": "dossier.update"})
     assert audit == []
+
+
+@pytest.mark.parametrize("name", ["股票(%)", "投资组合.股票(%)", "portfolio.stocks", "stocks"])
+def test_patch_null_removes_a_field_named_inside_its_group(client, admin, name):
+    created = client.post("/api/v1/dossiers", json=load_sample(BROKER), headers=admin)
+    archive_no = created.get_json()["archive_no"]
+    response = client.patch(f"/api/v1/dossiers/{archive_no}", json={"data": {name: None}},
+                            headers={**admin, "If-Match": created.headers["ETag"]})
+    assert response.status_code == 200 and response.get_json()["version"] == 2
+    portfolio = response.get_json()["data"]["portfolio"]
+    assert "stocks" not in portfolio and portfolio["bonds"] == created.get_json()["data"]["portfolio"]["bonds"]
