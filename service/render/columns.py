@@ -3,7 +3,8 @@
 Widths are in "character units" (one CJK character at body size; ASCII counts
 0.55) and become percentages. Columns whose values have a natural width (dates,
 times, phone numbers, figures) get it, so ``2026-11-02 09:15`` never breaks
-mid-number; free-text columns share the rest according to their content.
+mid-number (a date-time breaks only at its space); free-text columns share the rest
+according to their content.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .view import Column, display_width
 CAPACITY = 57.0          # character units across the printable width of A4 at 9pt
 PADDING = 1.1            # cell padding, in character units
 NATURAL = {              # width of a typical value of these types
-    "datetime": 8.8, "date": 5.6, "partial_date": 4.0, "phone": 7.2, "mobile": 6.2,
+    "datetime": 5.6, "date": 5.6,  # a date-time takes two lines (date, then time): its columns are many "partial_date": 4.0, "phone": 7.2, "mobile": 6.2,
     "integer": 3.0, "number": 3.5, "percent": 3.0, "money": 5.5, "yesno": 1.6,
     "id_card": 10.0, "email": 9.0, "archive_no": 8.0,
 }
