@@ -113,6 +113,13 @@ def test_reimport_is_idempotent(app, client, admin):
     assert stored["data"]["age"] == 46 and stored["version"] == 2
 
 
+def test_system_columns_added_by_hand_are_not_form_data(app, client, admin):
+    assert upload(client, admin, csv_bytes([GOOD_1]), "text/csv").json["summary"]["created"] == 1
+    body = csv_bytes([[*GOOD_1, "a" * 32, "b" * 64]], [*HEADERS, "fingerprint_salt", "content_hash"])
+    report = upload(client, admin, body, "text/csv").json
+    assert report["summary"]["unchanged"] == 1, report
+
+
 def test_archive_number_updates_and_removes_what_the_row_lacks(app, client, admin):
     created = upload(client, admin, csv_bytes([GOOD_1]), "text/csv").json["rows"][0]["archive_no"]
     headers = ["档案编号", "姓名", "年龄"]

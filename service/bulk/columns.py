@@ -67,6 +67,10 @@ ENVELOPE_COLUMNS: tuple[Column, ...] = (
     _env("updated_at", "更新时间", "timestamp"),
     _env("extra", "表外字段", "json"),
 )
+#: Fields the service keeps itself: an imported row may carry them (an export does), they are not data.
+SYSTEM_KEYS = frozenset({"archive_no", "external_id", "version", "status", "completeness", "content_hash",
+                         "created_at", "created_by", "updated_at", "updated_by", "entry_log", "search_text", "fingerprint_salt",
+                         "title", "links", "warnings", "team", "hold", "activity_at", "destruction", "_id"})
 READ_ONLY = frozenset({"version", "status", "completeness.overall", "updated_at"})
 
 

@@ -39,12 +39,10 @@ from service.records.access import check_owner
 from service.records.errors import RecordsError
 from service.storage.errors import DuplicateKey, NotFound, VersionConflict
 
+from .columns import SYSTEM_KEYS
 from .readers import SourceRow
 
 MODES = ("best_effort", "all_or_nothing")
-SYSTEM_KEYS = frozenset({"archive_no", "external_id", "version", "status", "completeness", "content_hash",
-                         "created_at", "created_by", "updated_at", "updated_by", "entry_log", "search_text", "fingerprint_salt",
-                         "title", "links", "warnings", "team", "hold", "activity_at", "destruction", "_id"})
 ENVELOPE_PARTS = ("classification", "confidentiality", "consent", "retention")
 _PATH_SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 

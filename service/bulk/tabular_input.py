@@ -25,7 +25,7 @@ from schemas.resolve import is_blank
 from schemas.validation import CONFIDENTIALITY_LABELS
 
 from .cells import FORMULA_TRIGGERS
-from .columns import READ_ONLY, Column, column_for_header, envelope_column
+from .columns import READ_ONLY, SYSTEM_KEYS, Column, column_for_header, envelope_column
 
 LIST_SEPARATORS = re.compile(r"[、,，;；]")
 CONFIDENTIALITY_WORDS = {word: code for code, word in CONFIDENTIALITY_LABELS.items()}
@@ -43,6 +43,8 @@ def row_to_record(cells: list[tuple[str, object]], template_name: str | None) ->
         if is_blank(header) or is_blank(value):
             continue
         column = envelope_column(header)
+        if column is None and str(header).strip() in SYSTEM_KEYS:
+            continue  # a system column (content_hash …) added by hand: the service sets those itself
         if column is None:
             data_cells.append((header, value))
         elif column.key not in READ_ONLY:
