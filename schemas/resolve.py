@@ -166,17 +166,16 @@ def _place(scope, item, path, name, value, out, where, result) -> None:
     here = f"{where}.{'.'.join(path)}"
     blank = is_blank(value) or (isinstance(value, list) and all(is_blank(v) for v in value))
     if blank and result.keep_blank and (len(path) == 1 or isinstance(item, Field)):
-        parent = out  # PATCH: None removes the field, also one named inside its group (投资组合.股票(%))
-        for key in path[:-1]:
-            parent = parent.setdefault(key, {})
-        parent[path[-1]] = None
+        parent = _container(out, path, here, name, result)  # PATCH: None removes the field, also
+        if parent is not None:                                # one named inside its group (投资组合.股票(%))
+            parent[path[-1]] = None
         return
     if isinstance(item, Field):
         if blank:
             return
-        parent = out
-        for key in path[:-1]:
-            parent = parent.setdefault(key, {})
+        parent = _container(out, path, here, name, result)
+        if parent is None:
+            return
         if path[-1] in parent:
             result.error(here, f"“{name}”与同一字段的另一个名称重复填写")
             return
@@ -192,6 +191,17 @@ def _place(scope, item, path, name, value, out, where, result) -> None:
             del out[item.key]
     else:
         _place_rows(item, value, out, here, result)
+
+
+def _container(out: dict, path: tuple[str, ...], here: str, name: str, result: Resolution) -> dict | None:
+    """The dict that holds ``path``'s last key; None (and an error) when its group was given whole."""
+    parent = out
+    for key in path[:-1]:
+        parent = parent.setdefault(key, {})
+        if not isinstance(parent, dict):
+            result.error(here, f"“{name}”所在的部分已整体填写或删除，不能再单独填写其中的项目")
+            return None
+    return parent
 
 
 def _place_rows(table: Table, value, out: dict, here: str, result: Resolution) -> None:

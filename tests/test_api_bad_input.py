@@ -275,6 +275,17 @@ def test_a_name_given_twice_in_one_object_is_400(client, admin, state, raw):
     assert state() == before
 
 
+@pytest.mark.parametrize("data", [{"投资组合": None, "股票(%)": None}, {"投资组合": None, "投资组合.股票(%)": 30}],
+                         ids=["removed-twice", "removed-then-set"])
+def test_a_group_removed_whole_and_named_inside_in_one_patch_is_400(client, admin, state, stored, data):
+    archive_no, etag = stored
+    before = state()
+    error = assert_error(client.patch(f"{DOSSIERS}/{archive_no}", json={"data": data},
+                                      headers={**admin, "If-Match": etag}), 400)
+    assert "data.portfolio.stocks" in error["fields"]
+    assert state() == before
+
+
 def test_unknown_fields_patched_in_one_by_one_stay_bounded(client, admin, state, stored):
     archive_no, etag = stored
     first = client.patch(f"{DOSSIERS}/{archive_no}", json={"data": {f"附加{i}": "x" for i in range(60)}},
