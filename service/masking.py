@@ -23,8 +23,7 @@ def without_internal(document: dict) -> dict:
 def mask_document(document: dict, template: Template, cleared: bool) -> dict:
     if cleared:
         return document
-    masked = copy.deepcopy(document)
-    _mask_items(_top_items(template), masked.get("data") or {})
+    masked = {**document, "data": _masked_data(template, document.get("data") or {})}
     # the fingerprint covers the confidential values: shown beside the masked data it would
     # let anyone confirm a guess offline (sha256 of the guessed document)
     masked.pop("content_hash", None)
@@ -116,27 +115,16 @@ def supplies_confidential(template: Template, data: dict) -> bool:
     For a caller without clearance such a write always counts as a change: answering
     "unchanged" when a guess equals the hidden value would confirm the guess.
     """
-    return _supplies(_top_items(template), data)
-
-
-def _supplies(items, data) -> bool:
-    if not isinstance(data, dict):
-        return False
-    for item in items:
-        value = data.get(item.key)
-        if value is None:
-            continue
-        if isinstance(item, Field):
-            if item.confidential and value != MASK:
-                return True
-        elif isinstance(item, Group):
-            if _supplies(item.fields, value):
-                return True
-        elif isinstance(value, list) and any(_supplies(item.columns, row) for row in value):
-            return True
-    return False
+    return _masked_data(template, data) != data
 
 
 def has_confidential_values(document: dict, template: Template) -> bool:
     """Whether any confidential field of ``document`` holds a value (its read is audited)."""
-    return mask_document(document, template, False).get("data") != document.get("data")
+    data = document.get("data") or {}
+    return _masked_data(template, data) != data
+
+
+def _masked_data(template: Template, data: dict) -> dict:
+    masked = copy.deepcopy(data)
+    _mask_items(_top_items(template), masked)
+    return masked
